@@ -1,0 +1,679 @@
+"""Asynchronous Python client for the SMS Service Center API v2.
+
+This module has no Home Assistant dependencies: it only needs ``aiohttp`` and
+``yarl`` and can be published as a library unchanged.
+
+Example::
+
+    async with SmsServiceCenterClient("my-token") as client:
+        print(await client.get_credits())
+
+The client never retries a request. In particular :meth:`SmsServiceCenterClient.send`
+is sent exactly once: when it fails with a :class:`SmsServiceCenterConnectionError`,
+``request_may_have_reached_server`` tells whether the message may have been sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from email.utils import parsedate_to_datetime
+import json
+import math
+import re
+from typing import TYPE_CHECKING, Any, Self, TypeIs
+
+import aiohttp
+from yarl import URL
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "HISTORY_PAGE_SIZE",
+    "MAX_SENDNAME_LENGTH",
+    "SENDNAME_PATTERN",
+    "HistoryPage",
+    "Packet",
+    "SendResult",
+    "SentMessage",
+    "SmsServiceCenterApiError",
+    "SmsServiceCenterAuthenticationError",
+    "SmsServiceCenterClient",
+    "SmsServiceCenterConnectionError",
+    "SmsServiceCenterError",
+    "SmsServiceCenterResponseError",
+    "SmsServiceCenterValidationError",
+]
+
+DEFAULT_BASE_URL = "https://www.smsservicecenter.nl/"
+"""The base URL of the public SMS Service Center API."""
+
+SENDNAME_PATTERN = re.compile(r"^[A-Za-z0-9]{1,11}$")
+"""A valid sender name: 1 to 11 ASCII letters and digits (use ``fullmatch``)."""
+
+MAX_SENDNAME_LENGTH = 11
+"""The maximum length of a sender name."""
+
+HISTORY_PAGE_SIZE = 50
+"""The number of messages the history endpoint returns per page."""
+
+_PATH_CREDITS = "api/v2/credits"
+_PATH_PACKETS = "api/packets"
+_PATH_SEND = "api/v2/send"
+_PATH_SENDNAME = "api/v2/sendname"
+_PATH_HISTORY = "api/v2/history"
+
+_REDACTED = "**REDACTED**"
+
+
+class SmsServiceCenterError(Exception):
+    """Base class for all errors raised by this client."""
+
+
+class SmsServiceCenterConnectionError(SmsServiceCenterError):
+    """The API could not be reached or did not answer in time.
+
+    Raised for network errors, timeouts, HTTP 5xx and HTTP 429 responses.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        request_may_have_reached_server: bool = True,
+    ) -> None:
+        """Initialise the error.
+
+        Args:
+            message: A description of the problem.
+            retry_after: Seconds to wait before trying again, from a
+                ``Retry-After`` header (HTTP 429/503), or ``None``.
+            request_may_have_reached_server: ``False`` only when the request
+                certainly never reached the server (connection refused, DNS
+                failure, HTTP 429); ``True`` when it may have been processed.
+
+        """
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.request_may_have_reached_server = request_may_have_reached_server
+
+
+class SmsServiceCenterAuthenticationError(SmsServiceCenterError):
+    """The API token was rejected (HTTP 401/403) or is unusable."""
+
+
+class SmsServiceCenterResponseError(SmsServiceCenterError):
+    """The API answered with something this client does not understand.
+
+    Raised for HTML or other non-JSON bodies, malformed JSON, unexpected shapes,
+    missing or wrongly typed fields, redirects and unexpected HTTP 4xx statuses.
+    """
+
+
+class SmsServiceCenterApiError(SmsServiceCenterError):
+    """The API answered HTTP 200 with ``{"status": "error", "message": ...}``."""
+
+    def __init__(self, message: str) -> None:
+        """Initialise the error with the provider's message."""
+        super().__init__(message)
+        self.message = message
+
+
+class SmsServiceCenterValidationError(SmsServiceCenterError, ValueError):
+    """An argument was rejected by the client before any request was made."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Packet:
+    """A credit packet that can be bought from SMS Service Center."""
+
+    name: str
+    slug: str
+    uuid: str
+    price_cents: int
+    credits: int
+    url: str
+
+    @property
+    def price(self) -> Decimal:
+        """Return the price in euros."""
+        return Decimal(self.price_cents).scaleb(-2)
+
+    @classmethod
+    def from_dict(cls, data: object) -> Self:
+        """Create a packet from one entry of the packets endpoint's ``data`` list."""
+        obj = _expect_object(data, "packet")
+        return cls(
+            name=_get_str(obj, "name", "packet"),
+            slug=_get_str(obj, "slug", "packet"),
+            uuid=_get_str(obj, "uuid", "packet"),
+            price_cents=_get_int(obj, "price", "packet"),
+            credits=_get_int(obj, "credits", "packet"),
+            url=_get_str(obj, "url", "packet"),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SendResult:
+    """The result of sending a message."""
+
+    message_id: str
+    test_mode: bool
+
+    @classmethod
+    def from_dict(cls, data: object) -> Self:
+        """Create a result from the ``details`` of the send endpoint."""
+        obj = _expect_object(data, "send details")
+        return cls(
+            message_id=_get_str(obj, "messageid", "send details"),
+            test_mode=_get_bool(obj, "testmode", "send details"),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SentMessage:
+    """A message from the sent message history."""
+
+    id: str
+    sent_at: datetime
+    sendname: str
+    message: str
+    count: int
+
+    @classmethod
+    def from_dict(cls, data: object) -> Self:
+        """Create a message from one entry of the history's ``messages`` list."""
+        obj = _expect_object(data, "history message")
+        return cls(
+            id=_get_str(obj, "id", "history message"),
+            sent_at=_parse_datetime(_get_str(obj, "datetime", "history message")),
+            sendname=_get_str(obj, "sendname", "history message"),
+            message=_get_str(obj, "message", "history message"),
+            count=_get_int(obj, "count", "history message"),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HistoryPage:
+    """One page of the sent message history (newest first)."""
+
+    messages: tuple[SentMessage, ...]
+    current_page: int
+    total_pages: int
+    items_per_page: int
+
+    @classmethod
+    def from_dict(cls, data: object) -> Self:
+        """Create a page from the ``details`` of the history endpoint."""
+        obj = _expect_object(data, "history details")
+        return cls(
+            messages=tuple(
+                SentMessage.from_dict(item)
+                for item in _get_list(obj, "messages", "history details")
+            ),
+            current_page=_get_int(obj, "currentpage", "history details"),
+            total_pages=_get_int(obj, "totalpages", "history details"),
+            items_per_page=_get_int(obj, "items_per_page", "history details"),
+        )
+
+
+class SmsServiceCenterClient:
+    """Client for the SMS Service Center API v2.
+
+    Pass an ``aiohttp.ClientSession`` to share it; the client then never closes
+    it. Without one, the client creates its own session on first use and closes
+    it in :meth:`close` (or when leaving ``async with``).
+    """
+
+    def __init__(
+        self,
+        token: str,
+        session: aiohttp.ClientSession | None = None,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        request_timeout: float = 10.0,
+    ) -> None:
+        """Initialise the client.
+
+        Args:
+            token: The API token from the SMS Service Center account.
+            session: An optional shared ``aiohttp.ClientSession``.
+            base_url: The API base URL; a trailing slash is added when missing.
+            request_timeout: Seconds a whole request (including reading the
+                response) may take.
+
+        Raises:
+            SmsServiceCenterValidationError: ``base_url`` is not an absolute
+                http(s) URL or ``request_timeout`` is not positive.
+
+        """
+        self._base_url = _normalise_base_url(base_url)
+        if isinstance(request_timeout, bool) or not (
+            isinstance(request_timeout, int | float)
+            and math.isfinite(request_timeout)
+            and request_timeout > 0
+        ):
+            raise SmsServiceCenterValidationError(
+                "request_timeout must be a positive number of seconds"
+            )
+        self._token = token
+        self._session = session
+        self._close_session = False
+        self._request_timeout = float(request_timeout)
+
+    def __repr__(self) -> str:
+        """Return a representation that does not reveal the token."""
+        return f"{type(self).__name__}(base_url={str(self._base_url)!r})"
+
+    @property
+    def base_url(self) -> str:
+        """Return the normalised API base URL (always with a trailing slash)."""
+        return str(self._base_url)
+
+    async def get_credits(self) -> int:
+        """Return the number of SMS credits left on the account."""
+        details = await self._request_v2("GET", _PATH_CREDITS)
+        if not _is_int(details):
+            raise SmsServiceCenterResponseError(
+                f"Expected an integer credit balance, got {_type_name(details)}"
+            )
+        return details
+
+    async def get_packets(self) -> tuple[Packet, ...]:
+        """Return the credit packets that are for sale (public endpoint)."""
+        body = await self._request("GET", _PATH_PACKETS, authenticated=False)
+        if "status" in body and body["status"] != "success":
+            raise self._api_error(body)
+        return tuple(
+            Packet.from_dict(item)
+            for item in _get_list(body, "data", "packets response")
+        )
+
+    async def send(
+        self,
+        numbers: Sequence[str],
+        message: str,
+        sendname: str | None = None,
+    ) -> SendResult:
+        """Send ``message`` to ``numbers`` in one request; it is never retried.
+
+        Args:
+            numbers: The recipients' phone numbers, sent joined with commas.
+            message: The text of the message.
+            sendname: The sender name to use instead of the account's default.
+
+        Raises:
+            SmsServiceCenterValidationError: An argument is invalid; nothing
+                was sent.
+            SmsServiceCenterConnectionError: See ``request_may_have_reached_server``
+                to know whether the message may have been sent anyway.
+
+        """
+        if isinstance(numbers, str | bytes) or not isinstance(numbers, Sequence):
+            raise SmsServiceCenterValidationError(
+                "numbers must be a sequence of phone numbers, not a single string"
+            )
+        if not numbers:
+            raise SmsServiceCenterValidationError("At least one number is required")
+        for number in numbers:
+            if not isinstance(number, str) or not number.strip():
+                raise SmsServiceCenterValidationError("Phone numbers must not be empty")
+            if "," in number:
+                raise SmsServiceCenterValidationError(
+                    f"Phone number {number!r} must not contain a comma"
+                )
+        if not isinstance(message, str) or not message.strip():
+            raise SmsServiceCenterValidationError("The message must not be empty")
+        payload: dict[str, str] = {"numbers": ",".join(numbers), "message": message}
+        if sendname is not None:
+            _validate_sendname(sendname)
+            payload["sendname"] = sendname
+        details = await self._request_v2("POST", _PATH_SEND, json_body=payload)
+        return SendResult.from_dict(details)
+
+    async def get_sendname(self) -> str:
+        """Return the account's default sender name."""
+        details = await self._request_v2("GET", _PATH_SENDNAME)
+        if not isinstance(details, str):
+            raise SmsServiceCenterResponseError(
+                f"Expected a sender name string, got {_type_name(details)}"
+            )
+        return details
+
+    async def set_sendname(self, sendname: str) -> str:
+        """Set the account's default sender name and return the one now in use.
+
+        Raises:
+            SmsServiceCenterValidationError: ``sendname`` is not 1 to 11 letters
+                and digits; nothing was sent.
+
+        """
+        _validate_sendname(sendname)
+        details = await self._request_v2(
+            "POST", _PATH_SENDNAME, json_body={"sendname": sendname}
+        )
+        if not isinstance(details, str):
+            raise SmsServiceCenterResponseError(
+                f"Expected a sender name string, got {_type_name(details)}"
+            )
+        return details
+
+    async def get_history(self, page: int = 1) -> HistoryPage:
+        """Return one page (1-based) of the messages sent in the last 30 days.
+
+        Raises:
+            SmsServiceCenterValidationError: ``page`` is not an integer >= 1.
+
+        """
+        if not _is_int(page) or page < 1:
+            raise SmsServiceCenterValidationError("page must be an integer >= 1")
+        details = await self._request_v2("GET", _PATH_HISTORY, params={"page": page})
+        return HistoryPage.from_dict(details)
+
+    async def close(self) -> None:
+        """Close the session if the client created it."""
+        if self._session is not None and self._close_session:
+            await self._session.close()
+            self._session = None
+            self._close_session = False
+
+    async def __aenter__(self) -> Self:
+        """Enter the async context manager."""
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Leave the async context manager and close an owned session."""
+        await self.close()
+
+    async def _request_v2(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Mapping[str, str] | None = None,
+        params: Mapping[str, int] | None = None,
+    ) -> object:
+        """Make an authenticated v2 request and return its ``details``."""
+        body = await self._request(method, path, json_body=json_body, params=params)
+        status = body.get("status")
+        if status == "success":
+            if "details" not in body:
+                raise SmsServiceCenterResponseError(
+                    "The response has no 'details' field"
+                )
+            return body["details"]
+        if "status" not in body:
+            raise SmsServiceCenterResponseError("The response has no 'status' field")
+        raise self._api_error(body)
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        authenticated: bool = True,
+        json_body: Mapping[str, str] | None = None,
+        params: Mapping[str, int] | None = None,
+    ) -> dict[str, Any]:
+        """Make one request and return the decoded JSON object."""
+        headers = {
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+        }
+        if authenticated:
+            token = self._token
+            if (
+                not isinstance(token, str)
+                or not token
+                or any(char.isspace() or not char.isprintable() for char in token)
+            ):
+                raise SmsServiceCenterAuthenticationError(
+                    "The API token is empty or contains invalid characters"
+                )
+            headers["Authorization"] = f"Bearer {token}"
+
+        if self._session is None:
+            self._session = aiohttp.ClientSession()
+            self._close_session = True
+
+        url = self._base_url.join(URL(path))
+        try:
+            async with asyncio.timeout(self._request_timeout):
+                async with self._session.request(
+                    method,
+                    url,
+                    headers=headers,
+                    json=json_body,
+                    params=params,
+                    allow_redirects=False,
+                    raise_for_status=False,
+                ) as response:
+                    status = response.status
+                    content_type = response.content_type
+                    retry_after = _parse_retry_after(
+                        response.headers.get("Retry-After")
+                    )
+                    raw = await response.read()
+        except TimeoutError as err:
+            raise SmsServiceCenterConnectionError(
+                f"Timeout after {self._request_timeout:g} s while talking to {self._host}"
+            ) from err
+        except aiohttp.ClientConnectorError as err:
+            raise SmsServiceCenterConnectionError(
+                self._redact(f"Cannot connect to {self._host}: {_describe(err)}"),
+                request_may_have_reached_server=False,
+            ) from err
+        except aiohttp.ClientError as err:
+            raise SmsServiceCenterConnectionError(
+                self._redact(f"Error while talking to {self._host}: {_describe(err)}")
+            ) from err
+
+        if status in (401, 403):
+            raise SmsServiceCenterAuthenticationError(
+                f"Authentication failed (HTTP {status}): the API token was rejected"
+            )
+        if status == 429:
+            raise SmsServiceCenterConnectionError(
+                f"Too many requests to {self._host} (HTTP 429)",
+                retry_after=retry_after,
+                request_may_have_reached_server=False,
+            )
+        if status >= 500:
+            raise SmsServiceCenterConnectionError(
+                f"Server error from {self._host} (HTTP {status})",
+                retry_after=retry_after if status == 503 else None,
+            )
+        if not 200 <= status < 300:
+            hint = " (redirect; check the API base URL)" if 300 <= status < 400 else ""
+            raise SmsServiceCenterResponseError(
+                f"Unexpected HTTP {status} response from {self._host}{hint}"
+            )
+
+        try:
+            decoded = json.loads(raw)
+        except (ValueError, RecursionError) as err:
+            raise SmsServiceCenterResponseError(
+                f"Expected a JSON response from {self._host}, got invalid "
+                f"{content_type or 'untyped'} content"
+            ) from err
+        if not isinstance(decoded, dict):
+            raise SmsServiceCenterResponseError(
+                f"Expected a JSON object, got {_type_name(decoded)}"
+            )
+        return decoded
+
+    def _api_error(self, body: Mapping[str, Any]) -> SmsServiceCenterApiError:
+        """Return the error for a response whose status is not ``success``."""
+        message = body.get("message")
+        if isinstance(message, str) and message.strip():
+            return SmsServiceCenterApiError(self._redact(message))
+        status = body.get("status")
+        if isinstance(status, str) and status:
+            return SmsServiceCenterApiError(
+                f"The API answered with status {self._redact(status)!r} without a message"
+            )
+        return SmsServiceCenterApiError(
+            "The API answered with an error without a message"
+        )
+
+    @property
+    def _host(self) -> str:
+        """Return the API host, for error messages."""
+        return self._base_url.host or str(self._base_url)
+
+    def _redact(self, text: str) -> str:
+        """Remove the token from ``text``."""
+        token = self._token
+        if isinstance(token, str) and token:
+            return text.replace(token, _REDACTED)
+        return text
+
+
+def _normalise_base_url(base_url: str) -> URL:
+    """Return ``base_url`` as an absolute http(s) URL ending in a slash."""
+    try:
+        url = URL(base_url)
+    except (TypeError, ValueError) as err:
+        raise SmsServiceCenterValidationError("base_url is not a valid URL") from err
+    if url.scheme not in ("http", "https") or not url.host:
+        raise SmsServiceCenterValidationError(
+            "base_url must be an absolute http:// or https:// URL"
+        )
+    url = url.with_query(None).with_fragment(None)
+    # Always set the path: yarl renders a bare host without the trailing slash.
+    return url.with_path(f"{url.path.rstrip('/')}/")
+
+
+def _validate_sendname(sendname: object) -> None:
+    """Raise when ``sendname`` is not 1 to 11 ASCII letters and digits."""
+    if not isinstance(sendname, str) or not SENDNAME_PATTERN.fullmatch(sendname):
+        raise SmsServiceCenterValidationError(
+            f"The sender name must be 1 to {MAX_SENDNAME_LENGTH} letters and digits"
+        )
+
+
+def _parse_retry_after(value: str | None) -> float | None:
+    """Return the seconds in a ``Retry-After`` header (seconds or HTTP date)."""
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        pass
+    else:
+        return seconds if math.isfinite(seconds) and seconds >= 0 else None
+    try:
+        when = parsedate_to_datetime(value)
+    except TypeError, ValueError, IndexError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _parse_datetime(value: str) -> datetime:
+    """Parse an ISO 8601 timestamp such as ``2020-01-01T00:00:00.000000Z`` as UTC."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as err:
+        raise SmsServiceCenterResponseError(
+            f"Invalid timestamp {value!r} in history message"
+        ) from err
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def _describe(err: BaseException) -> str:
+    """Return a short description of an exception."""
+    text = str(err)
+    return f"{type(err).__name__}: {text}" if text else type(err).__name__
+
+
+def _is_int(value: object) -> TypeIs[int]:
+    """Return whether ``value`` is an int and not a bool."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _type_name(value: object) -> str:
+    """Return the JSON type name of a decoded value."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    return "an object" if isinstance(value, dict) else type(value).__name__
+
+
+def _expect_object(value: object, what: str) -> Mapping[str, Any]:
+    """Return ``value`` when it is a JSON object."""
+    if not isinstance(value, dict):
+        raise SmsServiceCenterResponseError(
+            f"Expected {what} to be an object, got {_type_name(value)}"
+        )
+    return value
+
+
+def _get_field(obj: Mapping[str, Any], key: str, what: str) -> object:
+    """Return ``obj[key]`` or raise when it is missing."""
+    if key not in obj:
+        raise SmsServiceCenterResponseError(f"The {what} has no {key!r} field")
+    value: object = obj[key]
+    return value
+
+
+def _get_str(obj: Mapping[str, Any], key: str, what: str) -> str:
+    """Return the string field ``key`` of ``obj``."""
+    value = _get_field(obj, key, what)
+    if not isinstance(value, str):
+        raise SmsServiceCenterResponseError(
+            f"Expected {what} field {key!r} to be a string, got {_type_name(value)}"
+        )
+    return value
+
+
+def _get_int(obj: Mapping[str, Any], key: str, what: str) -> int:
+    """Return the integer field ``key`` of ``obj`` (a boolean is not an integer)."""
+    value = _get_field(obj, key, what)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise SmsServiceCenterResponseError(
+            f"Expected {what} field {key!r} to be an integer, got {_type_name(value)}"
+        )
+    return value
+
+
+def _get_bool(obj: Mapping[str, Any], key: str, what: str) -> bool:
+    """Return the boolean field ``key`` of ``obj``."""
+    value = _get_field(obj, key, what)
+    if not isinstance(value, bool):
+        raise SmsServiceCenterResponseError(
+            f"Expected {what} field {key!r} to be a boolean, got {_type_name(value)}"
+        )
+    return value
+
+
+def _get_list(obj: Mapping[str, Any], key: str, what: str) -> list[Any]:
+    """Return the list field ``key`` of ``obj``."""
+    value = _get_field(obj, key, what)
+    if not isinstance(value, list):
+        raise SmsServiceCenterResponseError(
+            f"Expected {what} field {key!r} to be a list, got {_type_name(value)}"
+        )
+    return value

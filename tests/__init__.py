@@ -1,0 +1,1 @@
+"""Tests for the SMS Service Center integration."""
