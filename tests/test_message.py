@@ -1,0 +1,227 @@
+"""Tests for the SMS text and phone number rules."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from custom_components.smsservicecenter.message import (
+    GSM7_BASIC_CHARS,
+    Encoding,
+    InvalidPhoneNumberError,
+    MessageInfo,
+    analyze_message,
+    join_numbers,
+    mask_phone_number,
+    normalize_phone_number,
+    normalize_phone_numbers,
+    preload_phone_metadata,
+    split_message,
+)
+
+EMOJI = "\N{GRINNING FACE}"
+
+
+@pytest.mark.parametrize(
+    ("text", "units", "segments"),
+    [
+        ("a", 1, 1),
+        ("a" * 160, 160, 1),
+        ("a" * 161, 161, 2),
+        ("a" * 306, 306, 2),
+        ("a" * 307, 307, 3),
+        ("a" * 159 + "€", 161, 2),
+        ("a" * 158 + "€", 160, 1),
+        ("[", 2, 1),
+        ("\f", 2, 1),
+        ("^{}\\[~]|€", 18, 1),
+        ("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ¤¡ÄÖÑÜ§¿äöñüà", 44, 1),
+    ],
+)
+def test_gsm7_counting(text: str, units: int, segments: int) -> None:
+    info = analyze_message(text)
+    assert info.encoding is Encoding.GSM7
+    assert (info.units, info.segments) == (units, segments)
+    assert len(info.parts) == segments
+    assert "".join(info.parts) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "units", "segments"),
+    [
+        ("ç", 1, 1),
+        ("ł" * 70, 70, 1),
+        ("ł" * 71, 71, 2),
+        ("ł" * 134, 134, 2),
+        ("ł" * 135, 135, 3),
+        (EMOJI, 2, 1),
+        ("a" * 68 + EMOJI, 70, 1),
+        ("a" * 69 + EMOJI, 71, 2),
+        ("€ и [", 5, 1),
+    ],
+)
+def test_ucs2_counting(text: str, units: int, segments: int) -> None:
+    info = analyze_message(text)
+    assert info.encoding is Encoding.UCS2
+    assert (info.units, info.segments) == (units, segments)
+    assert "".join(info.parts) == text
+
+
+def test_basic_set_is_the_full_gsm_table() -> None:
+    """The basic table has 128 positions, one of them the escape code."""
+    assert len(GSM7_BASIC_CHARS) == 127
+
+
+def test_one_emoji_forces_ucs2() -> None:
+    assert analyze_message("Hello world " + EMOJI) == MessageInfo(
+        encoding=Encoding.UCS2, units=14, segments=1, parts=("Hello world " + EMOJI,)
+    )
+
+
+def test_gsm7_split_keeps_escape_pair_together() -> None:
+    parts = split_message("a" * 152 + "€" + "b" * 10)
+    assert parts == ("a" * 152, "€" + "b" * 10)
+
+
+def test_gsm7_split_fills_parts_of_153() -> None:
+    parts = split_message("a" * 307)
+    assert [len(part) for part in parts] == [153, 153, 1]
+
+
+def test_ucs2_split_keeps_surrogate_pair_together() -> None:
+    parts = split_message("a" * 66 + EMOJI + "ł" * 10)
+    assert parts == ("a" * 66, EMOJI + "ł" * 10)
+
+
+def test_ucs2_split_fills_parts_of_67() -> None:
+    parts = split_message("ł" * 135)
+    assert [len(part) for part in parts] == [67, 67, 1]
+
+
+def test_single_message_is_not_split() -> None:
+    assert split_message("Hi\nthere") == ("Hi\nthere",)
+
+
+def test_empty_message_is_rejected() -> None:
+    with pytest.raises(ValueError, match="empty"):
+        analyze_message("")
+    with pytest.raises(ValueError, match="empty"):
+        split_message("")
+
+
+def test_encoding_values() -> None:
+    assert [str(encoding) for encoding in Encoding] == ["gsm7", "ucs2"]
+
+
+@pytest.mark.parametrize(
+    ("number", "region", "expected"),
+    [
+        ("0612345678", "NL", "+31612345678"),
+        ("06-12345678", "NL", "+31612345678"),
+        ("(06) 12-34-56-78", "NL", "+31612345678"),
+        ("0031612345678", "NL", "+31612345678"),
+        ("+31 6 1234 5678", "NL", "+31612345678"),
+        ("  +31612345678\n", "NL", "+31612345678"),
+        ("+32 470 12 34 56", "NL", "+32470123456"),
+        ("+49 151 23456789", "NL", "+4915123456789"),
+        ("0470 12 34 56", "BE", "+32470123456"),
+        ("0470 12 34 56", "be", "+32470123456"),
+        ("+31612345678", "XX", "+31612345678"),
+        ("+31612345678", "", "+31612345678"),
+    ],
+)
+def test_normalize_phone_number(number: str, region: str, expected: str) -> None:
+    assert normalize_phone_number(number, region) == expected
+
+
+def test_normalize_phone_number_defaults_to_nl() -> None:
+    assert normalize_phone_number("0612345678") == "+31612345678"
+
+
+@pytest.mark.parametrize(
+    ("number", "region"),
+    [
+        ("abc", "NL"),
+        ("12", "NL"),
+        ("", "NL"),
+        ("   ", "NL"),
+        ("+999 123", "NL"),
+        ("0612345678abc", "NL"),
+        ("0612345678 ext. 5", "NL"),
+        ("0612345678;ext=5", "NL"),
+        ("061234567", "NL"),
+        ("06123456789", "NL"),
+        ("+31 6 1234", "NL"),
+        ("0612345678", "XX"),
+        ("0612345678", ""),
+    ],
+)
+def test_invalid_phone_number(number: str, region: str) -> None:
+    with pytest.raises(InvalidPhoneNumberError) as exc_info:
+        normalize_phone_number(number, region)
+    assert exc_info.value.number == number
+    assert repr(number) in str(exc_info.value)
+    assert isinstance(exc_info.value, ValueError)
+
+
+def test_normalize_phone_numbers_deduplicates_in_order() -> None:
+    assert normalize_phone_numbers(
+        ["0612345678", "+32 470 12 34 56", "+31612345678", "0031 6 12345678"]
+    ) == ["+31612345678", "+32470123456"]
+
+
+def test_normalize_phone_numbers_uses_region() -> None:
+    assert normalize_phone_numbers(("0470123456",), "BE") == ["+32470123456"]
+
+
+def test_normalize_phone_numbers_single_string() -> None:
+    assert normalize_phone_numbers("0612345678") == ["+31612345678"]
+
+
+def test_normalize_phone_numbers_empty() -> None:
+    assert normalize_phone_numbers([]) == []
+
+
+def test_normalize_phone_numbers_names_first_invalid() -> None:
+    with pytest.raises(InvalidPhoneNumberError) as exc_info:
+        normalize_phone_numbers(["0612345678", "abc", "12"])
+    assert exc_info.value.number == "abc"
+
+
+@pytest.mark.parametrize(
+    ("numbers", "expected"),
+    [
+        (["+31612345678", "+32470123456"], "+31612345678,+32470123456"),
+        (["+31612345678"], "+31612345678"),
+        ("+31612345678", "+31612345678"),
+        ([], ""),
+    ],
+)
+def test_join_numbers(numbers: list[str] | str, expected: str) -> None:
+    assert join_numbers(numbers) == expected
+
+
+@pytest.mark.parametrize(
+    ("number", "expected"),
+    [
+        ("+31612345678", "+31*******78"),
+        ("+4915123456789", "+49*********89"),
+        (" +31612345678 ", "+31*******78"),
+        ("+3161234", "+31***34"),
+        ("+316123", "*******"),
+        ("", ""),
+    ],
+)
+def test_mask_phone_number(number: str, expected: str) -> None:
+    masked = mask_phone_number(number)
+    assert masked == expected
+    assert number.strip() == "" or masked != number.strip()
+
+
+@pytest.mark.parametrize("region", ["NL", "be", "XX"])
+def test_preload_phone_metadata(region: str) -> None:
+    preload_phone_metadata(region)
+    assert "phonenumbers.data.region_NL" in sys.modules
+    assert "phonenumbers.data.region_BE" in sys.modules
+    assert "phonenumbers.data.region_800" in sys.modules
