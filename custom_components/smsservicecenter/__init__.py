@@ -1,0 +1,87 @@
+"""The SMS Service Center integration: send SMS and watch your credits."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import CONF_API_TOKEN, CONF_URL, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import config_validation as cv, issue_registry as ir
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.typing import ConfigType
+
+from .api import DEFAULT_BASE_URL, SmsServiceCenterClient
+from .const import CONF_DEFAULT_COUNTRY, DEFAULT_COUNTRY, DOMAIN
+from .coordinator import SmsServiceCenterCoordinator
+from .issues import low_credits_issue_id, test_mode_issue_id
+from .message import preload_phone_metadata
+
+PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
+    Platform.SENSOR,
+    Platform.TEXT,
+]
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+@dataclass(slots=True, kw_only=True)
+class SmsServiceCenterData:
+    """Runtime data of one SMS Service Center account."""
+
+    client: SmsServiceCenterClient
+    coordinator: SmsServiceCenterCoordinator
+    send_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+type SmsServiceCenterConfigEntry = ConfigEntry[SmsServiceCenterData]
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Set up the integration."""
+    return True
+
+
+async def async_setup_entry(
+    hass: HomeAssistant, entry: SmsServiceCenterConfigEntry
+) -> bool:
+    """Set up one SMS Service Center account from a config entry."""
+    client = SmsServiceCenterClient(
+        entry.data[CONF_API_TOKEN],
+        async_get_clientsession(hass),
+        base_url=entry.data.get(CONF_URL, DEFAULT_BASE_URL),
+    )
+    await hass.async_add_executor_job(
+        preload_phone_metadata, entry.options.get(CONF_DEFAULT_COUNTRY, DEFAULT_COUNTRY)
+    )
+    coordinator = SmsServiceCenterCoordinator(hass, entry, client)
+    await coordinator.async_config_entry_first_refresh()
+    entry.runtime_data = SmsServiceCenterData(client=client, coordinator=coordinator)
+
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    entry.async_on_unload(entry.add_update_listener(_async_reload_entry))
+    return True
+
+
+async def _async_reload_entry(
+    hass: HomeAssistant, entry: SmsServiceCenterConfigEntry
+) -> None:
+    """Reload the account when its options or recipients change."""
+    await hass.config_entries.async_reload(entry.entry_id)
+
+
+async def async_unload_entry(
+    hass: HomeAssistant, entry: SmsServiceCenterConfigEntry
+) -> bool:
+    """Unload an account and its entities."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(
+    hass: HomeAssistant, entry: SmsServiceCenterConfigEntry
+) -> None:
+    """Remove the repair issues of an account that is deleted."""
+    ir.async_delete_issue(hass, DOMAIN, low_credits_issue_id(entry))
+    ir.async_delete_issue(hass, DOMAIN, test_mode_issue_id(entry))

@@ -1,0 +1,403 @@
+"""Config flow for the SMS Service Center integration."""
+
+import logging
+from typing import TYPE_CHECKING, Any, override
+
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigFlow,
+    ConfigFlowResult,
+    ConfigSubentryFlow,
+    OptionsFlow,
+    SubentryFlowResult,
+)
+from homeassistant.const import CONF_API_TOKEN, CONF_NAME, CONF_URL
+from homeassistant.core import callback
+from homeassistant.data_entry_flow import AbortFlow, section
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.selector import (
+    CountrySelector,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+import voluptuous as vol
+
+from .api import (
+    DEFAULT_BASE_URL,
+    SENDNAME_PATTERN,
+    SmsServiceCenterAuthenticationError,
+    SmsServiceCenterClient,
+    SmsServiceCenterConnectionError,
+    SmsServiceCenterResponseError,
+    SmsServiceCenterValidationError,
+)
+from .const import (
+    CONF_ADVANCED,
+    CONF_DEFAULT_COUNTRY,
+    CONF_LOW_CREDITS_THRESHOLD,
+    CONF_PHONE_NUMBER,
+    CONF_SENDNAME,
+    DEFAULT_COUNTRY,
+    DEFAULT_LOW_CREDITS_THRESHOLD,
+    DEFAULT_TITLE,
+    DOMAIN,
+    SUBENTRY_TYPE_RECIPIENT,
+)
+from .message import InvalidPhoneNumberError, normalize_phone_number
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+_LOGGER = logging.getLogger(__name__)
+
+API_TOKEN_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+
+STEP_USER_DATA_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_API_TOKEN): API_TOKEN_SELECTOR,
+        vol.Required(CONF_ADVANCED): section(
+            vol.Schema(
+                {vol.Required(CONF_URL, default=DEFAULT_BASE_URL): URL_SELECTOR}
+            ),
+            {"collapsed": True},
+        ),
+    }
+)
+STEP_REAUTH_DATA_SCHEMA = vol.Schema({vol.Required(CONF_API_TOKEN): API_TOKEN_SELECTOR})
+STEP_RECONFIGURE_DATA_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_API_TOKEN): API_TOKEN_SELECTOR,
+        vol.Required(CONF_URL): URL_SELECTOR,
+    }
+)
+OPTIONS_SCHEMA = vol.Schema(
+    {
+        vol.Required(
+            CONF_LOW_CREDITS_THRESHOLD, default=DEFAULT_LOW_CREDITS_THRESHOLD
+        ): NumberSelector(
+            NumberSelectorConfig(min=0, step=1, mode=NumberSelectorMode.BOX)
+        ),
+        vol.Required(CONF_DEFAULT_COUNTRY, default=DEFAULT_COUNTRY): (
+            CountrySelector()
+        ),
+    }
+)
+RECIPIENT_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_NAME): TextSelector(),
+        vol.Required(CONF_PHONE_NUMBER): TextSelector(
+            TextSelectorConfig(type=TextSelectorType.TEL)
+        ),
+        vol.Optional(CONF_SENDNAME): TextSelector(),
+    }
+)
+
+
+class SmsServiceCenterConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Set up an SMS Service Center account.
+
+    The API exposes no account ID and the token is a secret, so entries have no
+    unique ID: duplicates are found by comparing the token and the API base URL.
+    """
+
+    VERSION = 1
+
+    @staticmethod
+    @callback
+    @override
+    def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:
+        """Return the options flow of an account."""
+        return SmsServiceCenterOptionsFlow()
+
+    @classmethod
+    @callback
+    @override
+    def async_get_supported_subentry_types(
+        cls, config_entry: ConfigEntry
+    ) -> dict[str, type[ConfigSubentryFlow]]:
+        """Return the subentry types of an account: its recipients."""
+        return {SUBENTRY_TYPE_RECIPIENT: RecipientSubentryFlowHandler}
+
+    @override
+    async def async_step_user(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the API token and, in a collapsed section, the API base URL."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            token = user_input[CONF_API_TOKEN].strip()
+            account = await self._async_check_account(
+                token, user_input[CONF_ADVANCED][CONF_URL], errors, CONF_ADVANCED
+            )
+            if account is not None:
+                url, sendname = account
+                title = DEFAULT_TITLE
+                if self._async_current_entries(include_ignore=False):
+                    title = f"{DEFAULT_TITLE} ({sendname})"
+                return self.async_create_entry(
+                    title=title, data={CONF_API_TOKEN: token, CONF_URL: url}
+                )
+
+        return self.async_show_form(
+            step_id="user",
+            data_schema=self.add_suggested_values_to_schema(
+                STEP_USER_DATA_SCHEMA, user_input
+            ),
+            errors=errors,
+        )
+
+    async def async_step_reauth(
+        self, entry_data: Mapping[str, Any]
+    ) -> ConfigFlowResult:
+        """Start asking for a new API token after the API rejected the old one."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for a new API token and check it against the account's API base URL."""
+        entry = self._get_reauth_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            token = user_input[CONF_API_TOKEN].strip()
+            account = await self._async_check_account(
+                token, entry.data.get(CONF_URL, DEFAULT_BASE_URL), errors, "base"
+            )
+            if account is not None:
+                return self._async_update_and_reload_once(
+                    entry, {CONF_API_TOKEN: token}, "reauth_successful"
+                )
+
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=self.add_suggested_values_to_schema(
+                STEP_REAUTH_DATA_SCHEMA, user_input
+            ),
+            errors=errors,
+            description_placeholders={"account": entry.title},
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the API token or the API base URL of an account."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            token = user_input[CONF_API_TOKEN].strip()
+            account = await self._async_check_account(
+                token, user_input[CONF_URL], errors, CONF_URL
+            )
+            if account is not None:
+                url, _sendname = account
+                return self._async_update_and_reload_once(
+                    entry,
+                    {CONF_API_TOKEN: token, CONF_URL: url},
+                    "reconfigure_successful",
+                )
+
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=self.add_suggested_values_to_schema(
+                STEP_RECONFIGURE_DATA_SCHEMA,
+                user_input
+                or {
+                    CONF_API_TOKEN: entry.data[CONF_API_TOKEN],
+                    CONF_URL: entry.data.get(CONF_URL, DEFAULT_BASE_URL),
+                },
+            ),
+            errors=errors,
+            description_placeholders={"account": entry.title},
+        )
+
+    async def _async_check_account(
+        self, token: str, url: str, errors: dict[str, str], url_error_key: str
+    ) -> tuple[str, str] | None:
+        """Check a token and an API base URL; return the normalised URL and the sendname.
+
+        Abort when another account has the same token and URL. Otherwise return
+        None after adding the error to show to ``errors``; an invalid URL error
+        goes under ``url_error_key``. The client normalises the URL, so the stored
+        URL is exactly the one it uses (always ending in a slash).
+        """
+        try:
+            client = SmsServiceCenterClient(
+                token, async_get_clientsession(self.hass), base_url=url.strip()
+            )
+        except SmsServiceCenterValidationError:
+            errors[url_error_key] = "invalid_url"
+            return None
+
+        self._async_abort_entries_match(
+            {CONF_API_TOKEN: token, CONF_URL: client.base_url}
+        )
+        try:
+            await client.get_credits()
+            sendname = await client.get_sendname()
+        except SmsServiceCenterAuthenticationError:
+            errors["base"] = "invalid_auth"
+        except SmsServiceCenterConnectionError, SmsServiceCenterResponseError:
+            errors["base"] = "cannot_connect"
+        except Exception:
+            _LOGGER.exception(
+                "Unexpected error while checking the SMS Service Center API"
+            )
+            errors["base"] = "unknown"
+        else:
+            return client.base_url, sendname
+        return None
+
+    @callback
+    def _async_update_and_reload_once(
+        self, entry: ConfigEntry, data_updates: Mapping[str, Any], reason: str
+    ) -> ConfigFlowResult:
+        """Store new connection data, reload the account once and finish the flow.
+
+        A loaded account reloads through its update listener when its data changes.
+        Reload it here when that does not happen: the data is unchanged (the API
+        accepts the same token again), or the account is not loaded (its setup
+        failed, so no update listener is registered).
+        """
+        has_update_listener = bool(entry.update_listeners)
+        changed = self.hass.config_entries.async_update_entry(
+            entry, data={**entry.data, **data_updates}
+        )
+        if not (changed and has_update_listener):
+            self.hass.config_entries.async_schedule_reload(entry.entry_id)
+        # An explicit reason uses this integration's own abort message.
+        return self.async_abort(reason=reason)
+
+
+class SmsServiceCenterOptionsFlow(OptionsFlow):
+    """Change the low credits threshold and the default country of an account.
+
+    The account's update listener reloads it when the options change, so this is
+    not an OptionsFlowWithReload (Home Assistant refuses to combine the two).
+    """
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show and store the options."""
+        if user_input is not None:
+            return self.async_create_entry(
+                data={
+                    CONF_LOW_CREDITS_THRESHOLD: int(
+                        user_input[CONF_LOW_CREDITS_THRESHOLD]
+                    ),
+                    CONF_DEFAULT_COUNTRY: user_input[CONF_DEFAULT_COUNTRY],
+                }
+            )
+
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(
+                OPTIONS_SCHEMA, self.config_entry.options
+            ),
+        )
+
+
+class RecipientSubentryFlowHandler(ConfigSubentryFlow):
+    """Add or change a recipient: a phone number with its own notify entity."""
+
+    async def async_step_user(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Add a recipient."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = await self._async_validate_recipient(user_input, errors)
+            if data is not None:
+                self._async_abort_if_number_configured(data[CONF_PHONE_NUMBER])
+                return self.async_create_entry(
+                    title=data[CONF_NAME],
+                    data=data,
+                    unique_id=data[CONF_PHONE_NUMBER],
+                )
+
+        return self.async_show_form(
+            step_id="user",
+            data_schema=self.add_suggested_values_to_schema(
+                RECIPIENT_SCHEMA, user_input
+            ),
+            errors=errors,
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Change the name, phone number or sendname of a recipient."""
+        subentry = self._get_reconfigure_subentry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = await self._async_validate_recipient(user_input, errors)
+            if data is not None:
+                self._async_abort_if_number_configured(
+                    data[CONF_PHONE_NUMBER], subentry.subentry_id
+                )
+                return self.async_update_and_abort(
+                    self._get_entry(),
+                    subentry,
+                    title=data[CONF_NAME],
+                    data=data,
+                    unique_id=data[CONF_PHONE_NUMBER],
+                    # An explicit reason uses this integration's own abort message.
+                    reason="reconfigure_successful",
+                )
+
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=self.add_suggested_values_to_schema(
+                RECIPIENT_SCHEMA, user_input or subentry.data
+            ),
+            errors=errors,
+        )
+
+    async def _async_validate_recipient(
+        self, user_input: Mapping[str, Any], errors: dict[str, str]
+    ) -> dict[str, str] | None:
+        """Return the subentry data for the input, or None after adding errors.
+
+        National numbers are read in the account's default country.
+        """
+        region = self._get_entry().options.get(CONF_DEFAULT_COUNTRY, DEFAULT_COUNTRY)
+        phone_number: str | None = None
+        try:
+            # The first number of a region loads its metadata from disk.
+            phone_number = await self.hass.async_add_executor_job(
+                normalize_phone_number, user_input[CONF_PHONE_NUMBER], region
+            )
+        except InvalidPhoneNumberError:
+            errors[CONF_PHONE_NUMBER] = "invalid_phone_number"
+        sendname = user_input.get(CONF_SENDNAME, "").strip()
+        if sendname and not SENDNAME_PATTERN.fullmatch(sendname):
+            errors[CONF_SENDNAME] = "invalid_sendname"
+        if phone_number is None or errors:
+            return None
+
+        data = {
+            CONF_NAME: user_input[CONF_NAME].strip() or phone_number,
+            CONF_PHONE_NUMBER: phone_number,
+        }
+        if sendname:
+            data[CONF_SENDNAME] = sendname
+        return data
+
+    @callback
+    def _async_abort_if_number_configured(
+        self, phone_number: str, subentry_id: str | None = None
+    ) -> None:
+        """Abort when another recipient of the account has this phone number."""
+        for subentry in self._get_entry().get_subentries_of_type(
+            SUBENTRY_TYPE_RECIPIENT
+        ):
+            if (
+                subentry.subentry_id != subentry_id
+                and subentry.data.get(CONF_PHONE_NUMBER) == phone_number
+            ):
+                raise AbortFlow("already_configured")

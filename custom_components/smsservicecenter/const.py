@@ -1,0 +1,28 @@
+"""Constants for the SMS Service Center integration."""
+
+from datetime import timedelta
+import logging
+from typing import Final
+
+DOMAIN: Final = "smsservicecenter"
+LOGGER = logging.getLogger(__package__)
+
+DEFAULT_TITLE: Final = "SMS Service Center"
+MANUFACTURER: Final = "SMS Service Center"
+CONFIGURATION_URL: Final = "https://www.smsservicecenter.nl/"
+
+CONF_ADVANCED: Final = "advanced"
+CONF_LOW_CREDITS_THRESHOLD: Final = "low_credits_threshold"
+CONF_DEFAULT_COUNTRY: Final = "default_country"
+CONF_PHONE_NUMBER: Final = "phone_number"
+CONF_SENDNAME: Final = "sendname"
+
+DEFAULT_LOW_CREDITS_THRESHOLD: Final = 10
+DEFAULT_COUNTRY: Final = "NL"
+
+SUBENTRY_TYPE_RECIPIENT: Final = "recipient"
+
+SCAN_INTERVAL: Final = timedelta(minutes=10)
+
+ISSUE_LOW_CREDITS: Final = "low_credits"
+ISSUE_TEST_MODE: Final = "test_mode"

@@ -1,0 +1,151 @@
+"""Data update coordinator for the SMS Service Center integration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+
+from .api import (
+    HistoryPage,
+    Packet,
+    SmsServiceCenterAuthenticationError,
+    SmsServiceCenterClient,
+    SmsServiceCenterConnectionError,
+    SmsServiceCenterError,
+)
+from .const import (
+    CONF_LOW_CREDITS_THRESHOLD,
+    DEFAULT_LOW_CREDITS_THRESHOLD,
+    DOMAIN,
+    LOGGER,
+    SCAN_INTERVAL,
+)
+from .issues import async_update_low_credits_issue
+
+if TYPE_CHECKING:
+    from . import SmsServiceCenterConfigEntry
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AccountStatus:
+    """What the coordinator knows about one account."""
+
+    credits: int
+    sendname: str
+    messages_last_30_days: int
+    last_message_sent: datetime | None
+
+
+class SmsServiceCenterCoordinator(DataUpdateCoordinator[AccountStatus]):
+    """Polls credits, the default sendname and a summary of the sent-message history."""
+
+    config_entry: SmsServiceCenterConfigEntry
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: SmsServiceCenterConfigEntry,
+        client: SmsServiceCenterClient,
+    ) -> None:
+        """Initialize the coordinator for one account."""
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=DOMAIN,
+            update_interval=SCAN_INTERVAL,
+        )
+        self.client = client
+        self.packets: tuple[Packet, ...] | None = None
+
+    @property
+    def low_credits_threshold(self) -> int:
+        """Return the balance under which the account counts as low on credits."""
+        threshold: int = self.config_entry.options.get(
+            CONF_LOW_CREDITS_THRESHOLD, DEFAULT_LOW_CREDITS_THRESHOLD
+        )
+        return threshold
+
+    async def _async_update_data(self) -> AccountStatus:
+        """Fetch the account status from the API."""
+        try:
+            credits_ = await self.client.get_credits()
+            sendname = await self.client.get_sendname()
+            first_page = await self.client.get_history()
+            last_page = first_page
+            if first_page.total_pages > 1:
+                last_page = await self.client.get_history(first_page.total_pages)
+        except SmsServiceCenterAuthenticationError as err:
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="invalid_auth"
+            ) from err
+        except SmsServiceCenterConnectionError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="cannot_connect",
+                translation_placeholders={"error": str(err)},
+                retry_after=err.retry_after,
+            ) from err
+        except SmsServiceCenterError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="update_failed",
+                translation_placeholders={"error": str(err)},
+            ) from err
+
+        status = AccountStatus(
+            credits=credits_,
+            sendname=sendname,
+            messages_last_30_days=_count_messages(first_page, last_page),
+            last_message_sent=_latest_message_time(first_page, last_page),
+        )
+        await self._async_update_low_credits_issue(status.credits)
+        return status
+
+    async def async_set_credits(self, credits_: int) -> None:
+        """Store a freshly fetched balance without polling everything again."""
+        self.async_set_updated_data(replace(self.data, credits=credits_))
+        await self._async_update_low_credits_issue(credits_)
+
+    async def async_set_sendname(self, sendname: str) -> None:
+        """Set the account's default sendname and publish it right away."""
+        await self.client.set_sendname(sendname)
+        self.async_set_updated_data(replace(self.data, sendname=sendname))
+
+    async def _async_update_low_credits_issue(self, credits_: int) -> None:
+        """Raise or clear the low credits repair issue for this balance."""
+        threshold = self.low_credits_threshold
+        if credits_ < threshold and self.packets is None:
+            self.packets = await self._async_fetch_packets()
+        async_update_low_credits_issue(
+            self.hass, self.config_entry, credits_, threshold, self.packets or ()
+        )
+
+    async def _async_fetch_packets(self) -> tuple[Packet, ...] | None:
+        """Fetch the public packet list; a failure only costs the repair its link."""
+        try:
+            return await self.client.get_packets()
+        except SmsServiceCenterError as err:
+            LOGGER.debug("Could not fetch the packet list: %s", err)
+            return None
+
+
+def _count_messages(first_page: HistoryPage, last_page: HistoryPage) -> int:
+    """Count the messages of the last 30 days from the first and the last history page."""
+    if first_page.total_pages <= 1:
+        return len(first_page.messages)
+    full_pages = first_page.total_pages - 1
+    return full_pages * first_page.items_per_page + len(last_page.messages)
+
+
+def _latest_message_time(
+    first_page: HistoryPage, last_page: HistoryPage
+) -> datetime | None:
+    """Return when the newest message was sent, whichever end of the history holds it."""
+    times = [message.sent_at for message in (*first_page.messages, *last_page.messages)]
+    return max(times, default=None)

@@ -1,0 +1,68 @@
+"""Diagnostics support for the SMS Service Center integration."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.const import CONF_API_TOKEN, CONF_UNIQUE_ID
+
+from .api import Packet, SmsServiceCenterError
+from .const import CONF_PHONE_NUMBER
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+
+    from . import SmsServiceCenterConfigEntry
+
+# The subentry unique ID of a recipient is its phone number.
+TO_REDACT = {CONF_API_TOKEN, CONF_PHONE_NUMBER, CONF_UNIQUE_ID}
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant, entry: SmsServiceCenterConfigEntry
+) -> dict[str, Any]:
+    """Return diagnostics for a config entry, without the token or phone numbers."""
+    coordinator = entry.runtime_data.coordinator
+    status = coordinator.data
+
+    packets = coordinator.packets
+    packets_error: str | None = None
+    if packets is None:
+        try:
+            packets = await entry.runtime_data.client.get_packets()
+        except SmsServiceCenterError as err:
+            packets_error = str(err)
+
+    return {
+        "config_entry": async_redact_data(entry.as_dict(), TO_REDACT),
+        "coordinator": {
+            "last_update_success": coordinator.last_update_success,
+            "last_exception": (
+                str(coordinator.last_exception) if coordinator.last_exception else None
+            ),
+            "low_credits_threshold": coordinator.low_credits_threshold,
+        },
+        "account": {
+            "credits": status.credits,
+            "sendname": status.sendname,
+            "messages_last_30_days": status.messages_last_30_days,
+            "last_message_sent": (
+                status.last_message_sent.isoformat()
+                if status.last_message_sent
+                else None
+            ),
+        },
+        "packets": (
+            [_packet_as_dict(packet) for packet in packets]
+            if packets is not None
+            else None
+        ),
+        "packets_error": packets_error,
+    }
+
+
+def _packet_as_dict(packet: Packet) -> dict[str, Any]:
+    """Return a packet as plain JSON-serialisable data."""
+    return {**asdict(packet), "price": f"{packet.price:.2f}"}

@@ -1,0 +1,44 @@
+"""Base entity for the SMS Service Center integration."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from .const import CONFIGURATION_URL, DOMAIN, MANUFACTURER
+from .coordinator import SmsServiceCenterCoordinator
+
+if TYPE_CHECKING:
+    from . import SmsServiceCenterConfigEntry
+
+
+def account_device_info(entry: SmsServiceCenterConfigEntry) -> DeviceInfo:
+    """Return the service device of an account, which its entities and recipients hang off."""
+    return DeviceInfo(
+        identifiers={(DOMAIN, entry.entry_id)},
+        entry_type=DeviceEntryType.SERVICE,
+        manufacturer=MANUFACTURER,
+        name=entry.title,
+        configuration_url=CONFIGURATION_URL,
+    )
+
+
+class SmsServiceCenterEntity(CoordinatorEntity[SmsServiceCenterCoordinator]):
+    """An entity on the service device of one SMS Service Center account."""
+
+    _attr_has_entity_name = True
+
+    def __init__(
+        self,
+        coordinator: SmsServiceCenterCoordinator,
+        description: EntityDescription,
+    ) -> None:
+        """Initialize the entity from its description."""
+        super().__init__(coordinator)
+        self.entity_description = description
+        entry = coordinator.config_entry
+        self._attr_unique_id = f"{entry.entry_id}_{description.key}"
+        self._attr_device_info = account_device_info(entry)

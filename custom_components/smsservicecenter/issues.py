@@ -1,0 +1,113 @@
+"""Repair issues raised by the SMS Service Center integration."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
+
+from .api import Packet
+from .const import CONFIGURATION_URL, DOMAIN, ISSUE_LOW_CREDITS, ISSUE_TEST_MODE
+
+if TYPE_CHECKING:
+    from . import SmsServiceCenterConfigEntry
+
+
+def low_credits_issue_id(entry: SmsServiceCenterConfigEntry) -> str:
+    """Return the id of the low credits issue of an account."""
+    return f"{ISSUE_LOW_CREDITS}_{entry.entry_id}"
+
+
+def test_mode_issue_id(entry: SmsServiceCenterConfigEntry) -> str:
+    """Return the id of the test mode issue of an account."""
+    return f"{ISSUE_TEST_MODE}_{entry.entry_id}"
+
+
+def packet_to_restore_balance(
+    packets: Sequence[Packet], credits_: int, threshold: int
+) -> Packet | None:
+    """Return the smallest packet that brings the balance back to the threshold.
+
+    When no packet is large enough, the largest one is the best there is.
+    """
+    if not packets:
+        return None
+    by_size = sorted(packets, key=lambda packet: packet.credits)
+    missing = threshold - credits_
+    return next(
+        (packet for packet in by_size if packet.credits >= missing), by_size[-1]
+    )
+
+
+@callback
+def async_update_low_credits_issue(
+    hass: HomeAssistant,
+    entry: SmsServiceCenterConfigEntry,
+    credits_: int,
+    threshold: int,
+    packets: Sequence[Packet],
+) -> None:
+    """Create the low credits issue while the balance is under the threshold, else remove it."""
+    issue_id = low_credits_issue_id(entry)
+    if credits_ >= threshold:
+        ir.async_delete_issue(hass, DOMAIN, issue_id)
+        return
+    packet = packet_to_restore_balance(packets, credits_, threshold)
+    if packet is None:
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            learn_more_url=CONFIGURATION_URL,
+            translation_key="low_credits_no_packet",
+            translation_placeholders={
+                "account": entry.title,
+                "credits": str(credits_),
+                "threshold": str(threshold),
+                "url": CONFIGURATION_URL,
+            },
+        )
+        return
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue_id,
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        learn_more_url=packet.url,
+        translation_key=ISSUE_LOW_CREDITS,
+        translation_placeholders={
+            "account": entry.title,
+            "credits": str(credits_),
+            "threshold": str(threshold),
+            "packet": packet.name,
+            "packet_credits": str(packet.credits),
+            "price": f"€{packet.price:.2f}",
+            "url": packet.url,
+        },
+    )
+
+
+@callback
+def async_update_test_mode_issue(
+    hass: HomeAssistant, entry: SmsServiceCenterConfigEntry, test_mode: bool
+) -> None:
+    """Show the test mode notice while the account answers sends in test mode."""
+    issue_id = test_mode_issue_id(entry)
+    if not test_mode:
+        ir.async_delete_issue(hass, DOMAIN, issue_id)
+        return
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue_id,
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        learn_more_url=CONFIGURATION_URL,
+        translation_key=ISSUE_TEST_MODE,
+        translation_placeholders={"account": entry.title},
+    )

@@ -1,0 +1,950 @@
+"""Tests for the SMS Service Center config flow, options flow and recipient subentries."""
+
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+from unittest.mock import AsyncMock, patch
+
+import aiohttp
+from homeassistant.config_entries import (
+    SOURCE_USER,
+    ConfigEntryState,
+    ConfigFlowResult,
+    ConfigSubentry,
+    SubentryFlowResult,
+)
+from homeassistant.const import CONF_API_TOKEN, CONF_NAME, CONF_URL
+from homeassistant.data_entry_flow import FlowResultType, section
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.smsservicecenter import async_setup_entry
+from custom_components.smsservicecenter.api import DEFAULT_BASE_URL
+from custom_components.smsservicecenter.const import (
+    CONF_ADVANCED,
+    CONF_DEFAULT_COUNTRY,
+    CONF_LOW_CREDITS_THRESHOLD,
+    CONF_PHONE_NUMBER,
+    CONF_SENDNAME,
+    DOMAIN,
+    SUBENTRY_TYPE_RECIPIENT,
+)
+
+from .conftest import (
+    BASE_URL,
+    CREDITS_URL,
+    RECIPIENT_NUMBER,
+    RECIPIENT_SUBENTRY_ID,
+    TOKEN,
+    load_json_fixture,
+)
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+    import probatio
+    from pytest_homeassistant_custom_component.test_util.aiohttp import (
+        AiohttpClientMocker,
+    )
+
+NEW_TOKEN = "new-token-9876543210"
+LOCAL_URL = "http://localhost:8080/sms/"
+
+USER_INPUT = {CONF_API_TOKEN: TOKEN, CONF_ADVANCED: {CONF_URL: BASE_URL}}
+NEW_USER_INPUT = {CONF_API_TOKEN: NEW_TOKEN, CONF_ADVANCED: {CONF_URL: BASE_URL}}
+
+# (mock response, expected error): what the API answers and what the form shows.
+API_ERRORS = [
+    pytest.param({"status": 401}, "invalid_auth", id="http_401"),
+    pytest.param({"status": 403}, "invalid_auth", id="http_403"),
+    pytest.param({"exc": aiohttp.ClientError()}, "cannot_connect", id="client_error"),
+    pytest.param({"exc": TimeoutError()}, "cannot_connect", id="timeout"),
+    pytest.param({"status": 503}, "cannot_connect", id="http_503"),
+    pytest.param(
+        {"text": "<html>Not the API</html>", "headers": {"Content-Type": "text/html"}},
+        "cannot_connect",
+        id="html_response",
+    ),
+    pytest.param(
+        {"json": {"status": "error", "message": "Account blocked"}},
+        "unknown",
+        id="api_error",
+    ),
+]
+
+
+def _mock_account(
+    aioclient_mock: AiohttpClientMocker, base_url: str = BASE_URL
+) -> None:
+    """Answer the credits and sendname calls the flow makes, at ``base_url``."""
+    aioclient_mock.get(
+        f"{base_url}api/v2/credits", json=load_json_fixture("credits.json")
+    )
+    aioclient_mock.get(
+        f"{base_url}api/v2/sendname", json=load_json_fixture("sendname.json")
+    )
+
+
+def _mock_failing_account(
+    aioclient_mock: AiohttpClientMocker, response: dict[str, Any]
+) -> None:
+    """Make the first call the flow makes (the credits) fail with ``response``."""
+    aioclient_mock.get(CREDITS_URL, **response)
+
+
+def _recover(aioclient_mock: AiohttpClientMocker) -> None:
+    """Replace every mocked answer by a working account."""
+    aioclient_mock.clear_requests()
+    _mock_account(aioclient_mock)
+
+
+def _suggested_values(schema: probatio.Schema | None) -> dict[str, Any]:
+    """Return the suggested value of each field of a form schema."""
+    assert schema is not None
+    return {
+        str(key): (key.description or {}).get("suggested_value")
+        for key in schema.schema
+    }
+
+
+@pytest.fixture
+def account_without_recipients() -> MockConfigEntry:
+    """Return an account without recipients and without options."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="SMS Service Center",
+        data={CONF_API_TOKEN: TOKEN, CONF_URL: BASE_URL},
+    )
+
+
+@pytest.fixture
+def other_account() -> MockConfigEntry:
+    """Return a second account, with its own token."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="SMS Service Center (Other)",
+        data={CONF_API_TOKEN: NEW_TOKEN, CONF_URL: BASE_URL},
+    )
+
+
+async def _start_user_flow(hass: HomeAssistant) -> ConfigFlowResult:
+    """Start the user flow and return its first form."""
+    return await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+
+
+async def _start_recipient_flow(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> SubentryFlowResult:
+    """Start adding a recipient to ``entry`` and return the first form."""
+    return await hass.config_entries.subentries.async_init(
+        (entry.entry_id, SUBENTRY_TYPE_RECIPIENT), context={"source": SOURCE_USER}
+    )
+
+
+@pytest.mark.usefixtures("mock_api")
+async def test_full_user_flow(hass: HomeAssistant, mock_setup_entry: AsyncMock) -> None:
+    """The token is checked and stored in flat entry data, without a unique ID."""
+    result = await _start_user_flow(hass)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "user"
+    assert result["errors"] == {}
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], USER_INPUT
+    )
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "SMS Service Center"
+    assert result["data"] == {CONF_API_TOKEN: TOKEN, CONF_URL: BASE_URL}
+    assert result["result"].unique_id is None
+    assert len(mock_setup_entry.mock_calls) == 1
+
+
+async def test_user_form_has_collapsed_advanced_section(hass: HomeAssistant) -> None:
+    """The API base URL sits in a collapsed section, defaulting to the public API."""
+    result = await _start_user_flow(hass)
+
+    assert result["data_schema"] is not None
+    schema = result["data_schema"].schema
+    assert [str(key) for key in schema] == [CONF_API_TOKEN, CONF_ADVANCED]
+    advanced = schema[CONF_ADVANCED]
+    assert isinstance(advanced, section)
+    assert advanced.options == {"collapsed": True}
+    (url_key,) = advanced.schema.schema
+    assert str(url_key) == CONF_URL
+    assert url_key.default() == DEFAULT_BASE_URL == BASE_URL
+
+
+@pytest.mark.usefixtures("mock_api")
+async def test_user_flow_strips_token(
+    hass: HomeAssistant, mock_setup_entry: AsyncMock
+) -> None:
+    """Spaces and line breaks pasted around the token are not stored."""
+    result = await _start_user_flow(hass)
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {CONF_API_TOKEN: f"  {TOKEN}\n", CONF_ADVANCED: {CONF_URL: BASE_URL}},
+    )
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_API_TOKEN] == TOKEN
+
+
+@pytest.mark.parametrize(
+    "url", ["http://localhost:8080/sms", "http://localhost:8080/sms/", LOCAL_URL]
+)
+async def test_user_flow_custom_url(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    mock_setup_entry: AsyncMock,
+    url: str,
+) -> None:
+    """A URL from the advanced section is used and stored with a trailing slash."""
+    _mock_account(aioclient_mock, LOCAL_URL)
+    result = await _start_user_flow(hass)
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_TOKEN: TOKEN, CONF_ADVANCED: {CONF_URL: url}}
+    )
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"] == {CONF_API_TOKEN: TOKEN, CONF_URL: LOCAL_URL}
+    assert [str(call[1]) for call in aioclient_mock.mock_calls] == [
+        f"{LOCAL_URL}api/v2/credits",
+        f"{LOCAL_URL}api/v2/sendname",
+    ]
+
+
+@pytest.mark.parametrize(("response", "error"), API_ERRORS)
+async def test_user_flow_api_error_and_recovery(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    mock_setup_entry: AsyncMock,
+    response: dict[str, Any],
+    error: str,
+) -> None:
+    """A failing check shows an error; the flow finishes once the API works."""
+    _mock_failing_account(aioclient_mock, response)
+    result = await _start_user_flow(hass)
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], USER_INPUT
+    )
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": error}
+    assert len(mock_setup_entry.mock_calls) == 0
+
+    _recover(aioclient_mock)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], USER_INPUT
+    )
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert len(mock_setup_entry.mock_calls) == 1
+
+
+@pytest.mark.usefixtures("mock_api")
+async def test_user_flow_unexpected_error_and_recovery(
+    hass: HomeAssistant,
+    mock_setup_entry: AsyncMock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An unexpected exception is logged and shown as unknown; a retry can succeed."""
+    result = await _start_user_flow(hass)
+
+    with patch(
+        "custom_components.smsservicecenter.config_flow.SmsServiceCenterClient.get_credits",
+        side_effect=ValueError("boom"),
+    ):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], USER_INPUT
+        )
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "unknown"}
+    assert "Unexpected error while checking the SMS Service Center API" in caplog.text
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], USER_INPUT
+    )
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert len(mock_setup_entry.mock_calls) == 1
+
+
+async def test_user_flow_keeps_input_after_error(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """The form shown again after an error is filled with what was entered."""
+    _mock_failing_account(aioclient_mock, {"status": 401})
+    result = await _start_user_flow(hass)
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], USER_INPUT
+    )
+
+    schema = result["data_schema"]
+    assert schema is not None
+    assert _suggested_values(schema)[CONF_API_TOKEN] == TOKEN
+    assert _suggested_values(schema.schema[CONF_ADVANCED].schema) == {
+        CONF_URL: BASE_URL
+    }
+
+
+@pytest.mark.parametrize(
+    "url", ["not a url", "ftp://www.smsservicecenter.nl/", "https://", "/api/"]
+)
+async def test_user_flow_invalid_url_and_recovery(
+    hass: HomeAssistant,
+    mock_api: AiohttpClientMocker,
+    mock_setup_entry: AsyncMock,
+    url: str,
+) -> None:
+    """A URL that is not http(s) with a host is refused before anything is sent."""
+    result = await _start_user_flow(hass)
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_TOKEN: TOKEN, CONF_ADVANCED: {CONF_URL: url}}
+    )
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_ADVANCED: "invalid_url"}
+    assert mock_api.call_count == 0
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], USER_INPUT
+    )
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+@pytest.mark.parametrize("url", [BASE_URL, "https://www.smsservicecenter.nl"])
+async def test_user_flow_already_configured(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    mock_api: AiohttpClientMocker,
+    url: str,
+) -> None:
+    """The same token at the same API aborts, without calling the API."""
+    mock_config_entry.add_to_hass(hass)
+    result = await _start_user_flow(hass)
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_TOKEN: TOKEN, CONF_ADVANCED: {CONF_URL: url}}
+    )
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert mock_api.call_count == 0
+
+
+async def test_user_flow_same_token_other_api(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    mock_setup_entry: AsyncMock,
+) -> None:
+    """The same token at another API base URL is another account."""
+    mock_config_entry.add_to_hass(hass)
+    _mock_account(aioclient_mock, LOCAL_URL)
+    result = await _start_user_flow(hass)
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_TOKEN: TOKEN, CONF_ADVANCED: {CONF_URL: LOCAL_URL}}
+    )
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"] == {CONF_API_TOKEN: TOKEN, CONF_URL: LOCAL_URL}
+
+
+@pytest.mark.usefixtures("mock_api")
+async def test_user_flow_second_account_title(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    mock_setup_entry: AsyncMock,
+) -> None:
+    """A second account's title names its sendname, so accounts can be told apart."""
+    mock_config_entry.add_to_hass(hass)
+    result = await _start_user_flow(hass)
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], NEW_USER_INPUT
+    )
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "SMS Service Center (HomeAssist)"
+    assert result["data"] == {CONF_API_TOKEN: NEW_TOKEN, CONF_URL: BASE_URL}
+
+
+@pytest.mark.usefixtures("mock_api")
+async def test_reauth_flow(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    mock_setup_entry: AsyncMock,
+) -> None:
+    """A new token is checked against the account's URL, stored, and the entry reloads."""
+    mock_config_entry.add_to_hass(hass)
+    result = await mock_config_entry.start_reauth_flow(hass)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "reauth_confirm"
+    assert result["description_placeholders"]["account"] == "SMS Service Center"
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_TOKEN: f" {NEW_TOKEN} "}
+    )
+    await hass.async_block_till_done()
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert dict(mock_config_entry.data) == {
+        CONF_API_TOKEN: NEW_TOKEN,
+        CONF_URL: BASE_URL,
+    }
+    assert len(mock_setup_entry.mock_calls) == 1
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+@pytest.mark.parametrize(("response", "error"), API_ERRORS)
+async def test_reauth_flow_error_and_recovery(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    response: dict[str, Any],
+    error: str,
+) -> None:
+    """A token that fails the check is not stored; a working one is."""
+    mock_config_entry.add_to_hass(hass)
+    _mock_failing_account(aioclient_mock, response)
+    result = await mock_config_entry.start_reauth_flow(hass)
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_TOKEN: NEW_TOKEN}
+    )
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": error}
+    assert mock_config_entry.data[CONF_API_TOKEN] == TOKEN
+
+    _recover(aioclient_mock)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_TOKEN: NEW_TOKEN}
+    )
+    await hass.async_block_till_done()
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert mock_config_entry.data[CONF_API_TOKEN] == NEW_TOKEN
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+
+
+async def test_reauth_flow_token_of_other_account(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    other_account: MockConfigEntry,
+    mock_api: AiohttpClientMocker,
+) -> None:
+    """The token of another configured account aborts instead of making a duplicate."""
+    mock_config_entry.add_to_hass(hass)
+    other_account.add_to_hass(hass)
+    result = await mock_config_entry.start_reauth_flow(hass)
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_TOKEN: NEW_TOKEN}
+    )
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert mock_config_entry.data[CONF_API_TOKEN] == TOKEN
+    assert mock_api.call_count == 0
+
+
+@pytest.mark.parametrize("token", [NEW_TOKEN, TOKEN], ids=["new_token", "same_token"])
+async def test_reauth_flow_reloads_loaded_entry_once(
+    hass: HomeAssistant, init_integration: MockConfigEntry, token: str
+) -> None:
+    """A loaded account reloads exactly once, whether or not the token changed."""
+    assert init_integration.state is ConfigEntryState.LOADED
+    result = await init_integration.start_reauth_flow(hass)
+
+    with patch(
+        "custom_components.smsservicecenter.async_setup_entry",
+        wraps=async_setup_entry,
+    ) as setup_entry:
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_API_TOKEN: token}
+        )
+        await hass.async_block_till_done()
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert init_integration.data[CONF_API_TOKEN] == token
+    assert init_integration.state is ConfigEntryState.LOADED
+    assert len(setup_entry.mock_calls) == 1
+
+
+@pytest.mark.usefixtures("mock_api")
+async def test_reconfigure_flow(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    mock_setup_entry: AsyncMock,
+) -> None:
+    """The form shows the current settings; a new token is checked, stored and reloaded."""
+    mock_config_entry.add_to_hass(hass)
+    result = await mock_config_entry.start_reconfigure_flow(hass)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "reconfigure"
+    assert result["description_placeholders"] == {"account": "SMS Service Center"}
+    assert _suggested_values(result["data_schema"]) == {
+        CONF_API_TOKEN: TOKEN,
+        CONF_URL: BASE_URL,
+    }
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_TOKEN: NEW_TOKEN, CONF_URL: BASE_URL}
+    )
+    await hass.async_block_till_done()
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert dict(mock_config_entry.data) == {
+        CONF_API_TOKEN: NEW_TOKEN,
+        CONF_URL: BASE_URL,
+    }
+    assert len(mock_setup_entry.mock_calls) == 1
+
+
+async def test_reconfigure_flow_url(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    mock_setup_entry: AsyncMock,
+) -> None:
+    """A new API base URL is checked and stored with a trailing slash."""
+    mock_config_entry.add_to_hass(hass)
+    _mock_account(aioclient_mock, LOCAL_URL)
+    result = await mock_config_entry.start_reconfigure_flow(hass)
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {CONF_API_TOKEN: TOKEN, CONF_URL: "http://localhost:8080/sms"},
+    )
+    await hass.async_block_till_done()
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert dict(mock_config_entry.data) == {CONF_API_TOKEN: TOKEN, CONF_URL: LOCAL_URL}
+    assert len(mock_setup_entry.mock_calls) == 1
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+@pytest.mark.parametrize(("response", "error"), API_ERRORS)
+async def test_reconfigure_flow_error_and_recovery(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    response: dict[str, Any],
+    error: str,
+) -> None:
+    """Settings that fail the check are not stored; working ones are."""
+    mock_config_entry.add_to_hass(hass)
+    _mock_failing_account(aioclient_mock, response)
+    result = await mock_config_entry.start_reconfigure_flow(hass)
+    user_input = {CONF_API_TOKEN: NEW_TOKEN, CONF_URL: BASE_URL}
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], user_input
+    )
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": error}
+    assert _suggested_values(result["data_schema"]) == user_input
+    assert mock_config_entry.data[CONF_API_TOKEN] == TOKEN
+
+    _recover(aioclient_mock)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], user_input
+    )
+    await hass.async_block_till_done()
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert mock_config_entry.data[CONF_API_TOKEN] == NEW_TOKEN
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+
+
+async def test_reconfigure_flow_invalid_url(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    mock_api: AiohttpClientMocker,
+) -> None:
+    """An invalid API base URL is shown on the URL field and nothing is sent."""
+    mock_config_entry.add_to_hass(hass)
+    result = await mock_config_entry.start_reconfigure_flow(hass)
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_TOKEN: TOKEN, CONF_URL: "www.example.com"}
+    )
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_URL: "invalid_url"}
+    assert mock_config_entry.data[CONF_URL] == BASE_URL
+    assert mock_api.call_count == 0
+
+
+async def test_reconfigure_flow_already_configured(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    other_account: MockConfigEntry,
+    mock_api: AiohttpClientMocker,
+) -> None:
+    """Settings that another account already uses abort the flow."""
+    mock_config_entry.add_to_hass(hass)
+    other_account.add_to_hass(hass)
+    result = await mock_config_entry.start_reconfigure_flow(hass)
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_TOKEN: NEW_TOKEN, CONF_URL: BASE_URL}
+    )
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert mock_config_entry.data[CONF_API_TOKEN] == TOKEN
+    assert mock_api.call_count == 0
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_options_flow(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """The threshold is stored as a whole number and the country as its ISO code."""
+    mock_config_entry.add_to_hass(hass)
+    result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "init"
+    assert _suggested_values(result["data_schema"]) == {
+        CONF_LOW_CREDITS_THRESHOLD: 10,
+        CONF_DEFAULT_COUNTRY: "NL",
+    }
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {CONF_LOW_CREDITS_THRESHOLD: 25.0, CONF_DEFAULT_COUNTRY: "BE"},
+    )
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert dict(mock_config_entry.options) == {
+        CONF_LOW_CREDITS_THRESHOLD: 25,
+        CONF_DEFAULT_COUNTRY: "BE",
+    }
+    assert isinstance(mock_config_entry.options[CONF_LOW_CREDITS_THRESHOLD], int)
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_options_flow_defaults(
+    hass: HomeAssistant, account_without_recipients: MockConfigEntry
+) -> None:
+    """Submitting the untouched form of a new account stores the defaults."""
+    account_without_recipients.add_to_hass(hass)
+    result = await hass.config_entries.options.async_init(
+        account_without_recipients.entry_id
+    )
+
+    result = await hass.config_entries.options.async_configure(result["flow_id"], {})
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert dict(account_without_recipients.options) == {
+        CONF_LOW_CREDITS_THRESHOLD: 10,
+        CONF_DEFAULT_COUNTRY: "NL",
+    }
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_add_recipient(
+    hass: HomeAssistant, account_without_recipients: MockConfigEntry
+) -> None:
+    """A national number is stored in international format and is the unique ID."""
+    account_without_recipients.add_to_hass(hass)
+    result = await _start_recipient_flow(hass, account_without_recipients)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "user"
+
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_NAME: "Bob", CONF_PHONE_NUMBER: "0612345678"}
+    )
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    (subentry,) = account_without_recipients.subentries.values()
+    assert subentry.subentry_type == SUBENTRY_TYPE_RECIPIENT
+    assert subentry.title == "Bob"
+    assert subentry.unique_id == "+31612345678"
+    assert dict(subentry.data) == {
+        CONF_NAME: "Bob",
+        CONF_PHONE_NUMBER: "+31612345678",
+    }
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_add_recipient_with_sendname(
+    hass: HomeAssistant, account_without_recipients: MockConfigEntry
+) -> None:
+    """A sendname given for the recipient is stored with it."""
+    account_without_recipients.add_to_hass(hass)
+    result = await _start_recipient_flow(hass, account_without_recipients)
+
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {
+            CONF_NAME: " Bob ",
+            CONF_PHONE_NUMBER: "+31 6 12345678",
+            CONF_SENDNAME: " BobsHome ",
+        },
+    )
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    (subentry,) = account_without_recipients.subentries.values()
+    assert dict(subentry.data) == {
+        CONF_NAME: "Bob",
+        CONF_PHONE_NUMBER: "+31612345678",
+        CONF_SENDNAME: "BobsHome",
+    }
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_add_recipient_uses_default_country(hass: HomeAssistant) -> None:
+    """National numbers are read in the default country from the options."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        data={CONF_API_TOKEN: TOKEN, CONF_URL: BASE_URL},
+        options={CONF_DEFAULT_COUNTRY: "BE"},
+    )
+    entry.add_to_hass(hass)
+    result = await _start_recipient_flow(hass, entry)
+
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_NAME: "Anke", CONF_PHONE_NUMBER: "0470 12 34 56"}
+    )
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    (subentry,) = entry.subentries.values()
+    assert subentry.data[CONF_PHONE_NUMBER] == "+32470123456"
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_add_recipient_without_name_uses_number(
+    hass: HomeAssistant, account_without_recipients: MockConfigEntry
+) -> None:
+    """A blank name falls back to the phone number."""
+    account_without_recipients.add_to_hass(hass)
+    result = await _start_recipient_flow(hass, account_without_recipients)
+
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_NAME: "  ", CONF_PHONE_NUMBER: "0612345678"}
+    )
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    (subentry,) = account_without_recipients.subentries.values()
+    assert subentry.title == "+31612345678"
+
+
+@pytest.mark.parametrize("number", [RECIPIENT_NUMBER, "0612345678", "06-1234 5678"])
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_add_recipient_duplicate(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, number: str
+) -> None:
+    """A number that an existing recipient has, in any notation, aborts."""
+    mock_config_entry.add_to_hass(hass)
+    result = await _start_recipient_flow(hass, mock_config_entry)
+
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_NAME: "Alice again", CONF_PHONE_NUMBER: number}
+    )
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert list(mock_config_entry.subentries) == [RECIPIENT_SUBENTRY_ID]
+
+
+@pytest.mark.parametrize("number", ["12345", "+31 6 1234", "0612345678 ext. 12", "abc"])
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_add_recipient_invalid_phone_number_and_recovery(
+    hass: HomeAssistant, account_without_recipients: MockConfigEntry, number: str
+) -> None:
+    """An invalid number is shown on its field, with the input kept; a valid one works."""
+    account_without_recipients.add_to_hass(hass)
+    result = await _start_recipient_flow(hass, account_without_recipients)
+    user_input = {CONF_NAME: "Bob", CONF_PHONE_NUMBER: number}
+
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], user_input
+    )
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_PHONE_NUMBER: "invalid_phone_number"}
+    assert _suggested_values(result["data_schema"]) == {
+        CONF_NAME: "Bob",
+        CONF_PHONE_NUMBER: number,
+        CONF_SENDNAME: None,
+    }
+
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_NAME: "Bob", CONF_PHONE_NUMBER: "0612345678"}
+    )
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+@pytest.mark.parametrize("sendname", ["TwelveChars1", "My Home", "Home!", "Thuis€"])
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_add_recipient_invalid_sendname_and_recovery(
+    hass: HomeAssistant, account_without_recipients: MockConfigEntry, sendname: str
+) -> None:
+    """A sendname that is not 1 to 11 letters and digits is refused."""
+    account_without_recipients.add_to_hass(hass)
+    result = await _start_recipient_flow(hass, account_without_recipients)
+
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {CONF_NAME: "Bob", CONF_PHONE_NUMBER: "0612345678", CONF_SENDNAME: sendname},
+    )
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_SENDNAME: "invalid_sendname"}
+
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {CONF_NAME: "Bob", CONF_PHONE_NUMBER: "0612345678", CONF_SENDNAME: "Home"},
+    )
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_add_recipient_reports_every_invalid_field(
+    hass: HomeAssistant, account_without_recipients: MockConfigEntry
+) -> None:
+    """An invalid number and an invalid sendname are both reported at once."""
+    account_without_recipients.add_to_hass(hass)
+    result = await _start_recipient_flow(hass, account_without_recipients)
+
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {CONF_NAME: "Bob", CONF_PHONE_NUMBER: "12345", CONF_SENDNAME: "My Home"},
+    )
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {
+        CONF_PHONE_NUMBER: "invalid_phone_number",
+        CONF_SENDNAME: "invalid_sendname",
+    }
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_reconfigure_recipient(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """The form shows the recipient; the change replaces its data, title and unique ID."""
+    mock_config_entry.add_to_hass(hass)
+    result = await mock_config_entry.start_subentry_reconfigure_flow(
+        hass, RECIPIENT_SUBENTRY_ID
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "reconfigure"
+    assert _suggested_values(result["data_schema"]) == {
+        CONF_NAME: "Alice",
+        CONF_PHONE_NUMBER: RECIPIENT_NUMBER,
+        CONF_SENDNAME: "AliceHome",
+    }
+
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_NAME: "Alice work", CONF_PHONE_NUMBER: "0687654321"}
+    )
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    subentry = mock_config_entry.subentries[RECIPIENT_SUBENTRY_ID]
+    assert subentry.title == "Alice work"
+    assert subentry.unique_id == "+31687654321"
+    assert dict(subentry.data) == {
+        CONF_NAME: "Alice work",
+        CONF_PHONE_NUMBER: "+31687654321",
+    }
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_reconfigure_recipient_keeps_own_number(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """Keeping the recipient's own number is not a duplicate."""
+    mock_config_entry.add_to_hass(hass)
+    result = await mock_config_entry.start_subentry_reconfigure_flow(
+        hass, RECIPIENT_SUBENTRY_ID
+    )
+
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {CONF_NAME: "Alice", CONF_PHONE_NUMBER: "0612345678", CONF_SENDNAME: "Alice"},
+    )
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    subentry = mock_config_entry.subentries[RECIPIENT_SUBENTRY_ID]
+    assert subentry.data[CONF_SENDNAME] == "Alice"
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_reconfigure_recipient_duplicate(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """Changing a recipient to the number of another recipient aborts."""
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_add_subentry(
+        mock_config_entry,
+        ConfigSubentry(
+            data=MappingProxyType(
+                {CONF_NAME: "Bob", CONF_PHONE_NUMBER: "+31687654321"}
+            ),
+            subentry_type=SUBENTRY_TYPE_RECIPIENT,
+            title="Bob",
+            unique_id="+31687654321",
+        ),
+    )
+    result = await mock_config_entry.start_subentry_reconfigure_flow(
+        hass, RECIPIENT_SUBENTRY_ID
+    )
+
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_NAME: "Alice", CONF_PHONE_NUMBER: "0687654321"}
+    )
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    subentry = mock_config_entry.subentries[RECIPIENT_SUBENTRY_ID]
+    assert subentry.data[CONF_PHONE_NUMBER] == RECIPIENT_NUMBER
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_reconfigure_recipient_invalid_phone_number_and_recovery(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """An invalid number is refused on its field; a valid one is stored."""
+    mock_config_entry.add_to_hass(hass)
+    result = await mock_config_entry.start_subentry_reconfigure_flow(
+        hass, RECIPIENT_SUBENTRY_ID
+    )
+
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_NAME: "Alice", CONF_PHONE_NUMBER: "12345"}
+    )
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_PHONE_NUMBER: "invalid_phone_number"}
+    assert _suggested_values(result["data_schema"])[CONF_PHONE_NUMBER] == "12345"
+
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_NAME: "Alice", CONF_PHONE_NUMBER: "0687654321"}
+    )
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"

@@ -1,0 +1,118 @@
+"""Tests for the diagnostics of the SMS Service Center integration."""
+
+from http import HTTPStatus
+from typing import TYPE_CHECKING
+
+from homeassistant.helpers.json import json_dumps
+import pytest
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from syrupy.filters import props
+
+from custom_components.smsservicecenter.const import CONF_LOW_CREDITS_THRESHOLD
+
+from .conftest import (
+    CREDITS_URL,
+    HISTORY_URL,
+    PACKETS_URL,
+    RECIPIENT_NUMBER,
+    SENDNAME_URL,
+    TOKEN,
+    load_json_fixture,
+)
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+    from pytest_homeassistant_custom_component.common import MockConfigEntry
+    from pytest_homeassistant_custom_component.test_util.aiohttp import (
+        AiohttpClientMocker,
+    )
+    from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+    from syrupy.assertion import SnapshotAssertion
+
+
+def packet_requests(aioclient_mock: AiohttpClientMocker) -> int:
+    """Return how many times the packet list was requested."""
+    return sum(
+        url.path.endswith("/packets") for _m, url, _d, _h in aioclient_mock.mock_calls
+    )
+
+
+async def test_diagnostics(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    init_integration: MockConfigEntry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """Test the diagnostics of an account."""
+    assert await get_diagnostics_for_config_entry(
+        hass, hass_client, init_integration
+    ) == snapshot(exclude=props("created_at", "modified_at", "entry_id"))
+
+
+async def test_diagnostics_redacted(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """Test the diagnostics hold neither the token nor a phone number."""
+    dump = json_dumps(
+        await get_diagnostics_for_config_entry(hass, hass_client, init_integration)
+    )
+
+    assert TOKEN not in dump
+    assert RECIPIENT_NUMBER not in dump
+    assert RECIPIENT_NUMBER.removeprefix("+") not in dump
+    assert "612345678" not in dump
+
+
+async def test_diagnostics_packets_error(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """Test the diagnostics report why the packet list could not be fetched."""
+    aioclient_mock.get(CREDITS_URL, json=load_json_fixture("credits.json"))
+    aioclient_mock.get(SENDNAME_URL, json=load_json_fixture("sendname.json"))
+    aioclient_mock.get(HISTORY_URL, json=load_json_fixture("history.json"))
+    aioclient_mock.get(PACKETS_URL, status=HTTPStatus.BAD_GATEWAY)
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    diagnostics = await get_diagnostics_for_config_entry(
+        hass, hass_client, mock_config_entry
+    )
+
+    assert diagnostics["packets"] is None
+    assert diagnostics["packets_error"] == (
+        "Server error from www.smsservicecenter.nl (HTTP 502)"
+    )
+
+
+@pytest.mark.usefixtures("mock_api")
+async def test_diagnostics_cached_packets(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """Test the diagnostics reuse the packets the coordinator already fetched."""
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        mock_config_entry,
+        options={**mock_config_entry.options, CONF_LOW_CREDITS_THRESHOLD: 1000},
+    )
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert packet_requests(aioclient_mock) == 1
+
+    diagnostics = await get_diagnostics_for_config_entry(
+        hass, hass_client, mock_config_entry
+    )
+
+    assert packet_requests(aioclient_mock) == 1
+    assert isinstance(diagnostics["packets"], list)
+    assert len(diagnostics["packets"]) == 6

@@ -1,0 +1,264 @@
+"""Tests for the repair issues of the SMS Service Center integration."""
+
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.helpers import issue_registry as ir
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+
+from custom_components.smsservicecenter.const import (
+    CONF_LOW_CREDITS_THRESHOLD,
+    DOMAIN,
+    SCAN_INTERVAL,
+)
+from custom_components.smsservicecenter.issues import (
+    async_update_test_mode_issue,
+    low_credits_issue_id,
+    test_mode_issue_id as mode_issue_id,
+)
+
+from .conftest import (
+    CREDITS_URL,
+    HISTORY_URL,
+    PACKETS_URL,
+    SENDNAME_URL,
+    load_json_fixture,
+)
+
+if TYPE_CHECKING:
+    from freezegun.api import FrozenDateTimeFactory
+    from homeassistant.core import HomeAssistant
+    from pytest_homeassistant_custom_component.test_util.aiohttp import (
+        AiohttpClientMocker,
+    )
+
+CHECKOUT_URL = "https://www.smsservicecenter.nl/order/checkout/{}"
+
+
+def mock_account(
+    aioclient_mock: AiohttpClientMocker,
+    credits_: int,
+    packets_response: dict[str, Any] | None = None,
+) -> None:
+    """Answer the API with this balance and packets response."""
+    aioclient_mock.clear_requests()
+    aioclient_mock.get(CREDITS_URL, json={"status": "success", "details": credits_})
+    aioclient_mock.get(SENDNAME_URL, json=load_json_fixture("sendname.json"))
+    aioclient_mock.get(HISTORY_URL, json=load_json_fixture("history.json"))
+    aioclient_mock.get(
+        PACKETS_URL, **(packets_response or {"json": load_json_fixture("packets.json")})
+    )
+
+
+async def setup_entry(
+    hass: HomeAssistant, entry: MockConfigEntry, threshold: int = 10
+) -> None:
+    """Set up the account with this low credits threshold."""
+    entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        entry, options={**entry.options, CONF_LOW_CREDITS_THRESHOLD: threshold}
+    )
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+@pytest.mark.parametrize(
+    ("balance", "packet"),
+    [
+        ((5, 10), "nano"),
+        ((5, 55), "nano"),
+        ((5, 56), "micro"),
+        ((0, 100), "micro"),
+        ((0, 101), "mini"),
+        ((0, 50_000), "giga"),
+    ],
+    ids=repr,
+)
+async def test_low_credits_issue(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    balance: tuple[int, int],
+    packet: str,
+) -> None:
+    """Test the issue links to the smallest packet that restores the balance.
+
+    When no packet is large enough, it links to the largest one.
+    """
+    credits_, threshold = balance
+    mock_account(aioclient_mock, credits_)
+
+    await setup_entry(hass, mock_config_entry, threshold)
+
+    issue = ir.async_get(hass).async_get_issue(
+        DOMAIN, low_credits_issue_id(mock_config_entry)
+    )
+    assert issue
+    assert issue.translation_key == "low_credits"
+    assert issue.severity is ir.IssueSeverity.WARNING
+    assert not issue.is_fixable
+    assert issue.learn_more_url == CHECKOUT_URL.format(packet)
+    assert issue.translation_placeholders
+    assert issue.translation_placeholders["url"] == CHECKOUT_URL.format(packet)
+
+
+async def test_low_credits_issue_placeholders(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """Test the issue names the packet, its credits and its price in euros."""
+    mock_account(aioclient_mock, 5)
+
+    await setup_entry(hass, mock_config_entry)
+
+    issue = issue_registry.async_get_issue(
+        DOMAIN, low_credits_issue_id(mock_config_entry)
+    )
+    assert issue
+    assert issue.translation_placeholders == {
+        "account": "SMS Service Center",
+        "credits": "5",
+        "threshold": "10",
+        "packet": "Pakket Nano",
+        "packet_credits": "50",
+        "price": "€12.50",
+        "url": CHECKOUT_URL.format("nano"),
+    }
+
+
+async def test_no_low_credits_issue(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """Test a balance at or above the threshold raises no issue nor fetches packets."""
+    assert not issue_registry.async_get_issue(
+        DOMAIN, low_credits_issue_id(init_integration)
+    )
+    assert not any(
+        url.path.endswith("/packets") for _m, url, _d, _h in aioclient_mock.mock_calls
+    )
+
+
+async def test_low_credits_issue_removed_after_recovery(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    issue_registry: ir.IssueRegistry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Test the issue goes away once the balance is back above the threshold."""
+    mock_account(aioclient_mock, 5)
+    await setup_entry(hass, mock_config_entry)
+    issue_id = low_credits_issue_id(mock_config_entry)
+    assert issue_registry.async_get_issue(DOMAIN, issue_id)
+
+    mock_account(aioclient_mock, 250)
+    freezer.tick(SCAN_INTERVAL)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+
+    assert not issue_registry.async_get_issue(DOMAIN, issue_id)
+
+
+@pytest.mark.parametrize(
+    "packets_response",
+    [
+        {"status": HTTPStatus.INTERNAL_SERVER_ERROR},
+        {"text": "<html></html>"},
+        {"json": {"data": []}},
+    ],
+    ids=["server_error", "html", "no_packets"],
+)
+async def test_low_credits_issue_without_packet(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    issue_registry: ir.IssueRegistry,
+    packets_response: dict[str, Any],
+) -> None:
+    """Test the issue links to the website when no packet can be suggested."""
+    mock_account(aioclient_mock, 5, packets_response)
+
+    await setup_entry(hass, mock_config_entry)
+
+    issue = issue_registry.async_get_issue(
+        DOMAIN, low_credits_issue_id(mock_config_entry)
+    )
+    assert issue
+    assert issue.translation_key == "low_credits_no_packet"
+    assert issue.learn_more_url == "https://www.smsservicecenter.nl/"
+
+
+async def test_packets_fetched_again_after_failure(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    issue_registry: ir.IssueRegistry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Test a failed packet fetch is retried on the next poll."""
+    mock_account(aioclient_mock, 5, {"status": HTTPStatus.INTERNAL_SERVER_ERROR})
+    await setup_entry(hass, mock_config_entry)
+
+    mock_account(aioclient_mock, 5)
+    freezer.tick(SCAN_INTERVAL)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+
+    issue = issue_registry.async_get_issue(
+        DOMAIN, low_credits_issue_id(mock_config_entry)
+    )
+    assert issue
+    assert issue.translation_key == "low_credits"
+    assert issue.learn_more_url == CHECKOUT_URL.format("nano")
+
+
+async def test_test_mode_issue(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """Test the test mode notice is shown while sends are answered in test mode."""
+    issue_id = mode_issue_id(init_integration)
+
+    async_update_test_mode_issue(hass, init_integration, True)
+
+    issue = issue_registry.async_get_issue(DOMAIN, issue_id)
+    assert issue
+    assert issue.translation_key == "test_mode"
+    assert issue.translation_placeholders == {"account": "SMS Service Center"}
+
+    async_update_test_mode_issue(hass, init_integration, False)
+
+    assert not issue_registry.async_get_issue(DOMAIN, issue_id)
+
+
+async def test_issues_removed_with_entry(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """Test removing the account removes its repair issues."""
+    mock_account(aioclient_mock, 5)
+    await setup_entry(hass, mock_config_entry)
+    async_update_test_mode_issue(hass, mock_config_entry, True)
+    assert issue_registry.async_get_issue(
+        DOMAIN, low_credits_issue_id(mock_config_entry)
+    )
+
+    await hass.config_entries.async_remove(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert not issue_registry.async_get_issue(
+        DOMAIN, low_credits_issue_id(mock_config_entry)
+    )
+    assert not issue_registry.async_get_issue(DOMAIN, mode_issue_id(mock_config_entry))
