@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 INTEGRATION = Path(__file__).parent.parent / "custom_components" / "smsservicecenter"
 
@@ -67,3 +68,15 @@ def test_translation_has_every_key(language: str) -> None:
     assert _key_paths(_load(f"translations/{language}.json")) == _key_paths(
         _load("strings.json")
     )
+
+
+def test_every_action_has_an_icon_and_strings() -> None:
+    """Each action in services.yaml has an icon and a translated name for every field."""
+    services = yaml.safe_load(
+        (INTEGRATION / "services.yaml").read_text(encoding="utf-8")
+    )
+    icons = _load("icons.json")["services"]
+    strings = _load("strings.json")["services"]
+    assert set(services) == set(icons) == set(strings)
+    for action, description in services.items():
+        assert set(description["fields"]) == set(strings[action]["fields"])

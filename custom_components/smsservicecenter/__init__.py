@@ -6,25 +6,35 @@ import asyncio
 from dataclasses import dataclass, field
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import CONF_API_TOKEN, CONF_URL, Platform
+from homeassistant.const import CONF_API_TOKEN, CONF_NAME, CONF_URL, Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import config_validation as cv, issue_registry as ir
+from homeassistant.helpers import (
+    config_validation as cv,
+    discovery,
+    issue_registry as ir,
+)
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
+from homeassistant.util.hass_dict import HassKey
 
 from .api import DEFAULT_BASE_URL, SmsServiceCenterClient
 from .const import CONF_DEFAULT_COUNTRY, DEFAULT_COUNTRY, DOMAIN
 from .coordinator import SmsServiceCenterCoordinator
 from .issues import low_credits_issue_id, test_mode_issue_id
 from .message import preload_phone_metadata
+from .notify import ATTR_ENTRY_ID, async_unload_legacy_notify_service
+from .services import async_setup_services
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
+    Platform.NOTIFY,
     Platform.SENSOR,
     Platform.TEXT,
 ]
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+HASS_CONFIG: HassKey[ConfigType] = HassKey(f"{DOMAIN}_hass_config")
 
 
 @dataclass(slots=True, kw_only=True)
@@ -40,7 +50,9 @@ type SmsServiceCenterConfigEntry = ConfigEntry[SmsServiceCenterData]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Set up the integration."""
+    """Set up the integration: register its actions."""
+    hass.data[HASS_CONFIG] = config
+    async_setup_services(hass)
     return True
 
 
@@ -61,6 +73,16 @@ async def async_setup_entry(
     entry.runtime_data = SmsServiceCenterData(client=client, coordinator=coordinator)
 
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    hass.async_create_task(
+        discovery.async_load_platform(
+            hass,
+            Platform.NOTIFY,
+            DOMAIN,
+            {CONF_NAME: entry.title, ATTR_ENTRY_ID: entry.entry_id},
+            hass.data[HASS_CONFIG],
+        ),
+        eager_start=True,
+    )
     entry.async_on_unload(entry.add_update_listener(_async_reload_entry))
     return True
 
@@ -75,7 +97,8 @@ async def _async_reload_entry(
 async def async_unload_entry(
     hass: HomeAssistant, entry: SmsServiceCenterConfigEntry
 ) -> bool:
-    """Unload an account and its entities."""
+    """Unload an account: its entities and its legacy notify service."""
+    await async_unload_legacy_notify_service(hass, entry.entry_id)
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 

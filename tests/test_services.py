@@ -1,0 +1,719 @@
+"""Tests for the SMS Service Center actions and the shared send path."""
+
+import asyncio
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.const import ATTR_CONFIG_ENTRY_ID, CONF_API_TOKEN, CONF_URL
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+import probatio
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.test_util.aiohttp import (
+    AiohttpClientMocker,
+    AiohttpClientMockResponse,
+)
+from yarl import URL
+
+from custom_components.smsservicecenter.const import (
+    CONF_DEFAULT_COUNTRY,
+    CONF_LOW_CREDITS_THRESHOLD,
+    DOMAIN,
+)
+
+from .conftest import (
+    BASE_URL,
+    CREDITS_URL,
+    ENTRY_ID,
+    HISTORY_URL,
+    PACKETS_URL,
+    SEND_URL,
+    SENDNAME_URL,
+    load_json_fixture,
+)
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+    from homeassistant.helpers import issue_registry as ir
+    from syrupy.assertion import SnapshotAssertion
+
+SENDNAME_ENTITY_ID = "text.sms_service_center_sender_name"
+MESSAGE_ID = "f89d33b3-da08-40fe-b4be-182a381b8e77"
+# 161 GSM-7 characters: one more than fits in one SMS, so two segments.
+LONG_MESSAGE = "x" * 161
+
+
+def mock_endpoints(
+    aioclient_mock: AiohttpClientMocker,
+    *,
+    send: dict[str, Any] | None = None,
+    credits_: dict[str, Any] | None = None,
+    history: dict[str, Any] | None = None,
+) -> None:
+    """Answer every endpoint like mock_api does, except the ones given."""
+    aioclient_mock.clear_requests()
+    aioclient_mock.get(
+        CREDITS_URL, **(credits_ or {"json": load_json_fixture("credits.json")})
+    )
+    aioclient_mock.get(SENDNAME_URL, json=load_json_fixture("sendname.json"))
+    aioclient_mock.post(SENDNAME_URL, json={"status": "success", "details": "NewName"})
+    aioclient_mock.get(
+        HISTORY_URL, **(history or {"json": load_json_fixture("history.json")})
+    )
+    aioclient_mock.post(SEND_URL, **(send or {"json": load_json_fixture("send.json")}))
+    aioclient_mock.get(PACKETS_URL, json=load_json_fixture("packets.json"))
+
+
+def credits_json(balance: int) -> dict[str, Any]:
+    """Return the credits endpoint's answer for a balance."""
+    return {"json": {"status": "success", "details": balance}}
+
+
+def send_requests(aioclient_mock: AiohttpClientMocker) -> list[Any]:
+    """Return the JSON bodies of the send requests made."""
+    return [
+        data
+        for method, url, data, _headers in aioclient_mock.mock_calls
+        if method.upper() == "POST" and url == URL(SEND_URL)
+    ]
+
+
+def credits_requests(aioclient_mock: AiohttpClientMocker) -> int:
+    """Return how often the balance was fetched."""
+    return sum(
+        1 for _method, url, *_ in aioclient_mock.mock_calls if url == URL(CREDITS_URL)
+    )
+
+
+async def setup_entry(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Add an account and set it up."""
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+def second_account() -> MockConfigEntry:
+    """Return another account on the same API."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="Second account",
+        entry_id="01JSMSSERVICECENTER00000002",
+        data={CONF_API_TOKEN: "other-token-0123456789", CONF_URL: BASE_URL},
+        options={CONF_LOW_CREDITS_THRESHOLD: 10, CONF_DEFAULT_COUNTRY: "NL"},
+    )
+
+
+async def send_sms(hass: HomeAssistant, **data: Any) -> Any:
+    """Call the send_sms action and return its response."""
+    return await hass.services.async_call(
+        DOMAIN, "send_sms", data, blocking=True, return_response=True
+    )
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_send_sms(
+    hass: HomeAssistant,
+    mock_api: AiohttpClientMocker,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """Test one request sends to all normalised, de-duplicated recipients."""
+    response = await send_sms(
+        hass,
+        recipients=["+31612345678", "0687654321", "06 12 34 56 78"],
+        message="The washing machine is done.",
+        sendname="HomeAssist",
+    )
+
+    assert send_requests(mock_api) == [
+        {
+            "numbers": "+31612345678,+31687654321",
+            "message": "The washing machine is done.",
+            "sendname": "HomeAssist",
+        }
+    ]
+    assert response == snapshot
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_send_sms_account_sendname(
+    hass: HomeAssistant, mock_api: AiohttpClientMocker
+) -> None:
+    """Test a send without sendname leaves it to the account's default."""
+    await hass.services.async_call(
+        DOMAIN,
+        "send_sms",
+        {
+            ATTR_CONFIG_ENTRY_ID: ENTRY_ID,
+            "recipients": "+31612345678",
+            "message": "Hello",
+        },
+        blocking=True,
+    )
+
+    assert send_requests(mock_api) == [{"numbers": "+31612345678", "message": "Hello"}]
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_send_sms_empty_sendname(
+    hass: HomeAssistant, mock_api: AiohttpClientMocker
+) -> None:
+    """Test an empty sendname, as the action editor may send, means the default."""
+    await send_sms(hass, recipients=["+31612345678"], message="Hello", sendname="")
+
+    assert send_requests(mock_api) == [{"numbers": "+31612345678", "message": "Hello"}]
+
+
+@pytest.mark.parametrize(
+    ("message", "recipients", "expected"),
+    [
+        ("Hello", ["+31612345678"], ("gsm7", 1, 1)),
+        ("Prijs: €5 {ok}", ["+31612345678", "+31687654321"], ("gsm7", 1, 2)),
+        (LONG_MESSAGE, ["+31612345678", "+31687654321"], ("gsm7", 2, 4)),
+        ("Kom je eten? 🍝", ["+31612345678"], ("ucs2", 1, 1)),
+    ],
+)
+@pytest.mark.usefixtures("init_integration")
+async def test_send_sms_counts_segments(
+    hass: HomeAssistant,
+    message: str,
+    recipients: list[str],
+    expected: tuple[str, int, int],
+) -> None:
+    """Test the response tells the encoding, segments and the credits it costs."""
+    response = await send_sms(hass, recipients=recipients, message=message)
+
+    assert response is not None
+    assert (
+        response["encoding"],
+        response["segments"],
+        response["credits_estimate"],
+    ) == expected
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_send_sms_refreshes_credits(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """Test the credits sensor follows the balance right after a send."""
+    mock_endpoints(aioclient_mock, credits_=credits_json(249))
+
+    await send_sms(hass, recipients=["+31612345678"], message="Hello")
+
+    assert (state := hass.states.get("sensor.sms_service_center_credits"))
+    assert state.state == "249"
+
+
+@pytest.mark.parametrize(
+    ("data", "translation_key", "error"),
+    [
+        ({"message": ""}, "empty_message", "The message is empty"),
+        ({"message": " \n\t "}, "empty_message", "The message is empty"),
+        ({"recipients": []}, "no_recipients", "No recipients were given"),
+        (
+            {"recipients": ["+31612345678", "12345"]},
+            "invalid_phone_number",
+            "12345 is not a valid phone number",
+        ),
+        (
+            {"recipients": ["06-CALL-ME"]},
+            "invalid_phone_number",
+            "06-CALL-ME is not a valid phone number",
+        ),
+        (
+            {"sendname": "Home Assist"},
+            "invalid_sendname",
+            "Home Assist is not a valid sender name",
+        ),
+        ({"sendname": "Home!"}, "invalid_sendname", "Home! is not a valid sender name"),
+        (
+            {"sendname": "HomeAssistan"},
+            "invalid_sendname",
+            "HomeAssistan is not a valid sender name",
+        ),
+        (
+            {ATTR_CONFIG_ENTRY_ID: "unknown"},
+            "entry_not_found",
+            "no SMS Service Center account with config entry ID unknown",
+        ),
+    ],
+)
+@pytest.mark.usefixtures("init_integration")
+async def test_send_sms_invalid_input(
+    hass: HomeAssistant,
+    mock_api: AiohttpClientMocker,
+    data: dict[str, Any],
+    translation_key: str,
+    error: str,
+) -> None:
+    """Test bad input raises a translated error and sends nothing at all."""
+    requests_before = mock_api.call_count
+
+    with pytest.raises(ServiceValidationError, match=error) as exc_info:
+        await send_sms(
+            hass, **{"recipients": ["+31612345678"], "message": "Hello"} | data
+        )
+
+    assert exc_info.value.translation_key == translation_key
+    assert mock_api.call_count == requests_before
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_send_sms_missing_fields(
+    hass: HomeAssistant, mock_api: AiohttpClientMocker
+) -> None:
+    """Test the schema requires recipients and a message."""
+    requests_before = mock_api.call_count
+
+    with pytest.raises(probatio.Invalid):
+        await send_sms(hass, message="Hello")
+    with pytest.raises(probatio.Invalid):
+        await send_sms(hass, recipients=["+31612345678"])
+
+    assert mock_api.call_count == requests_before
+
+
+async def test_send_sms_uses_default_country(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    mock_api: AiohttpClientMocker,
+) -> None:
+    """Test national numbers are read in the account's default country."""
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        mock_config_entry, options={CONF_DEFAULT_COUNTRY: "BE"}
+    )
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    await send_sms(hass, recipients=["0470123456"], message="Hallo")
+
+    assert send_requests(mock_api) == [{"numbers": "+32470123456", "message": "Hallo"}]
+
+
+async def test_insufficient_credits(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """Test a send the balance cannot pay is refused after checking the balance again."""
+    mock_endpoints(aioclient_mock, credits_=credits_json(3))
+    await setup_entry(hass, mock_config_entry)
+    aioclient_mock.mock_calls.clear()
+
+    with pytest.raises(
+        ServiceValidationError,
+        match="Sending needs about 4 credits, but the account has 3 left",
+    ) as exc_info:
+        await send_sms(
+            hass, recipients=["+31612345678", "+31687654321"], message=LONG_MESSAGE
+        )
+
+    assert exc_info.value.translation_key == "insufficient_credits"
+    assert credits_requests(aioclient_mock) == 1
+    assert send_requests(aioclient_mock) == []
+    assert (state := hass.states.get("sensor.sms_service_center_credits"))
+    assert state.state == "3"
+
+
+async def test_credits_topped_up_since_last_poll(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """Test a balance that looks too low is fetched again, and enough lets the send go."""
+    mock_endpoints(aioclient_mock, credits_=credits_json(1))
+    await setup_entry(hass, mock_config_entry)
+    mock_endpoints(aioclient_mock, credits_=credits_json(100))
+
+    await send_sms(
+        hass, recipients=["+31612345678", "+31687654321"], message=LONG_MESSAGE
+    )
+
+    assert len(send_requests(aioclient_mock)) == 1
+
+
+async def test_credits_check_fails(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """Test nothing is sent when the balance cannot be checked again."""
+    mock_endpoints(aioclient_mock, credits_=credits_json(1))
+    await setup_entry(hass, mock_config_entry)
+    mock_endpoints(aioclient_mock, credits_={"status": HTTPStatus.BAD_GATEWAY})
+
+    with pytest.raises(HomeAssistantError, match="Could not reach") as exc_info:
+        await send_sms(hass, recipients=["+31612345678"], message=LONG_MESSAGE)
+
+    assert exc_info.value.translation_key == "cannot_connect"
+    assert send_requests(aioclient_mock) == []
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_send_sms_api_error(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """Test the provider's error message is shown."""
+    mock_endpoints(
+        aioclient_mock,
+        send={"json": {"status": "error", "message": "Number is blocked"}},
+    )
+
+    with pytest.raises(
+        HomeAssistantError,
+        match="SMS Service Center refused the request: Number is blocked",
+    ) as exc_info:
+        await send_sms(hass, recipients=["+31612345678"], message="Hello")
+
+    assert exc_info.value.translation_key == "api_error"
+    assert len(send_requests(aioclient_mock)) == 1
+
+
+@pytest.mark.parametrize("status", [HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN])
+@pytest.mark.usefixtures("init_integration")
+async def test_send_sms_auth_failed(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    status: HTTPStatus,
+) -> None:
+    """Test a rejected token raises and starts reauthentication."""
+    mock_endpoints(aioclient_mock, send={"status": status})
+
+    with pytest.raises(
+        HomeAssistantError, match="did not accept the API token"
+    ) as exc_info:
+        await send_sms(hass, recipients=["+31612345678"], message="Hello")
+
+    assert exc_info.value.translation_key == "invalid_auth"
+    flows = hass.config_entries.flow.async_progress()
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+    assert flows[0]["context"]["entry_id"] == ENTRY_ID
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_send_sms_timeout(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """Test a timeout says the message may have been sent and is not retried."""
+    mock_endpoints(aioclient_mock, send={"exc": TimeoutError()})
+
+    with pytest.raises(HomeAssistantError, match="MAY have been sent") as exc_info:
+        await send_sms(hass, recipients=["+31612345678"], message="Hello")
+
+    assert exc_info.value.translation_key == "send_outcome_unknown"
+    assert len(send_requests(aioclient_mock)) == 1
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_send_sms_rate_limited(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """Test a request refused before it was handled says the message was not sent."""
+    mock_endpoints(aioclient_mock, send={"status": HTTPStatus.TOO_MANY_REQUESTS})
+
+    with pytest.raises(HomeAssistantError, match="Could not reach") as exc_info:
+        await send_sms(hass, recipients=["+31612345678"], message="Hello")
+
+    assert exc_info.value.translation_key == "cannot_connect"
+    assert len(send_requests(aioclient_mock)) == 1
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_send_sms_test_mode(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """Test a send answered in test mode raises the test mode notice."""
+    mock_endpoints(
+        aioclient_mock,
+        send={
+            "json": {
+                "status": "success",
+                "details": {"messageid": MESSAGE_ID, "testmode": True},
+            }
+        },
+    )
+
+    response = await send_sms(hass, recipients=["+31612345678"], message="Hello")
+
+    assert response is not None
+    assert response["test_mode"] is True
+    assert issue_registry.async_get_issue(DOMAIN, f"test_mode_{ENTRY_ID}")
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_concurrent_sends(
+    hass: HomeAssistant, mock_api: AiohttpClientMocker
+) -> None:
+    """Test two sends at the same time both arrive, each exactly once."""
+    await asyncio.gather(
+        send_sms(hass, recipients=["+31612345678"], message="First"),
+        send_sms(hass, recipients=["+31687654321"], message="Second"),
+    )
+
+    assert sorted(send_requests(mock_api), key=lambda body: body["message"]) == [
+        {"numbers": "+31612345678", "message": "First"},
+        {"numbers": "+31687654321", "message": "Second"},
+    ]
+
+
+async def test_concurrent_sends_share_the_balance(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """Test two sends at the same time cannot both spend the last credits."""
+
+    async def balance(method: str, url: URL, data: Any) -> AiohttpClientMockResponse:
+        """Answer 2 credits until a message is sent, then none."""
+        left = 0 if send_requests(aioclient_mock) else 2
+        return AiohttpClientMockResponse(
+            method, url, json={"status": "success", "details": left}
+        )
+
+    mock_endpoints(aioclient_mock, credits_={"side_effect": balance})
+    await setup_entry(hass, mock_config_entry)
+
+    results = await asyncio.gather(
+        send_sms(hass, recipients=["+31612345678"], message=LONG_MESSAGE),
+        send_sms(hass, recipients=["+31687654321"], message=LONG_MESSAGE),
+        return_exceptions=True,
+    )
+
+    assert len(send_requests(aioclient_mock)) == 1
+    errors = [result for result in results if isinstance(result, Exception)]
+    assert len(errors) == 1
+    assert isinstance(errors[0], ServiceValidationError)
+    assert errors[0].translation_key == "insufficient_credits"
+
+
+async def test_send_sms_with_several_accounts(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    mock_api: AiohttpClientMocker,
+) -> None:
+    """Test config_entry_id picks the account when several are loaded."""
+    await setup_entry(hass, mock_config_entry)
+    other = second_account()
+    await setup_entry(hass, other)
+
+    with pytest.raises(ServiceValidationError, match="More than one") as exc_info:
+        await send_sms(hass, recipients=["+31612345678"], message="Hello")
+    assert exc_info.value.translation_key == "multiple_entries"
+    assert send_requests(mock_api) == []
+
+    await send_sms(
+        hass,
+        config_entry_id=other.entry_id,
+        recipients=["+31612345678"],
+        message="Hello",
+    )
+
+    assert [
+        headers["Authorization"]
+        for method, url, _data, headers in mock_api.mock_calls
+        if method.upper() == "POST" and url == URL(SEND_URL)
+    ] == ["Bearer other-token-0123456789"]
+
+
+async def test_send_sms_one_of_two_accounts_loaded(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    mock_api: AiohttpClientMocker,
+) -> None:
+    """Test the only loaded account is used, and an unloaded one is refused."""
+    await setup_entry(hass, mock_config_entry)
+    other = second_account()
+    other.add_to_hass(hass)
+
+    await send_sms(hass, recipients=["+31612345678"], message="Hello")
+    assert len(send_requests(mock_api)) == 1
+
+    with pytest.raises(ServiceValidationError, match="is not loaded") as exc_info:
+        await send_sms(
+            hass,
+            config_entry_id=other.entry_id,
+            recipients=["+31612345678"],
+            message="Hello",
+        )
+    assert exc_info.value.translation_key == "entry_not_loaded"
+    assert exc_info.value.translation_placeholders == {"account": "Second account"}
+    assert len(send_requests(mock_api)) == 1
+
+
+async def test_send_sms_no_accounts_loaded(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Test the action explains there is no account to send with."""
+    await hass.config_entries.async_unload(init_integration.entry_id)
+    assert init_integration.state is ConfigEntryState.NOT_LOADED
+
+    with pytest.raises(
+        ServiceValidationError, match="No SMS Service Center"
+    ) as exc_info:
+        await send_sms(hass, recipients=["+31612345678"], message="Hello")
+
+    assert exc_info.value.translation_key == "no_entries"
+
+
+async def test_send_sms_other_domain_entry(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Test the config entry of another integration is not an account."""
+    other = MockConfigEntry(domain="other")
+    other.add_to_hass(hass)
+
+    with pytest.raises(ServiceValidationError) as exc_info:
+        await send_sms(
+            hass,
+            config_entry_id=other.entry_id,
+            recipients=["+31612345678"],
+            message="Hello",
+        )
+
+    assert exc_info.value.translation_key == "entry_not_found"
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_set_sendname(hass: HomeAssistant, mock_api: AiohttpClientMocker) -> None:
+    """Test the action changes the sendname on the account and in the entity."""
+    await hass.services.async_call(
+        DOMAIN, "set_sendname", {"sendname": "NewName"}, blocking=True
+    )
+
+    assert [
+        data
+        for method, url, data, _headers in mock_api.mock_calls
+        if method.upper() == "POST" and url == URL(SENDNAME_URL)
+    ] == [{"sendname": "NewName"}]
+    assert (state := hass.states.get(SENDNAME_ENTITY_ID))
+    assert state.state == "NewName"
+
+
+@pytest.mark.parametrize(
+    "sendname", ["", "Home Assist", "Home-Assist", "HomeAssistan", "Thüis"]
+)
+@pytest.mark.usefixtures("init_integration")
+async def test_set_sendname_invalid(
+    hass: HomeAssistant, mock_api: AiohttpClientMocker, sendname: str
+) -> None:
+    """Test an invalid sendname is refused before anything is sent."""
+    requests_before = mock_api.call_count
+
+    with pytest.raises(
+        ServiceValidationError, match="is not a valid sender name"
+    ) as exc_info:
+        await hass.services.async_call(
+            DOMAIN, "set_sendname", {"sendname": sendname}, blocking=True
+        )
+
+    assert exc_info.value.translation_key == "invalid_sendname"
+    assert mock_api.call_count == requests_before
+    assert (state := hass.states.get(SENDNAME_ENTITY_ID))
+    assert state.state == "HomeAssist"
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_set_sendname_api_error(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """Test a sendname the provider refuses raises its message."""
+    mock_endpoints(aioclient_mock)
+    aioclient_mock.clear_requests()
+    aioclient_mock.post(
+        SENDNAME_URL, json={"status": "error", "message": "Sender name not allowed"}
+    )
+
+    with pytest.raises(HomeAssistantError, match="Sender name not allowed") as exc_info:
+        await hass.services.async_call(
+            DOMAIN, "set_sendname", {"sendname": "NewName"}, blocking=True
+        )
+
+    assert exc_info.value.translation_key == "api_error"
+    assert (state := hass.states.get(SENDNAME_ENTITY_ID))
+    assert state.state == "HomeAssist"
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_get_history(
+    hass: HomeAssistant,
+    mock_api: AiohttpClientMocker,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """Test the action returns the first page of the history."""
+    requests_before = mock_api.call_count
+
+    response = await hass.services.async_call(
+        DOMAIN, "get_history", {}, blocking=True, return_response=True
+    )
+
+    assert [str(url) for _method, url, *_ in mock_api.mock_calls[requests_before:]] == [
+        f"{HISTORY_URL}?page=1"
+    ]
+    assert response == snapshot
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_get_history_page(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """Test the action returns the page asked for."""
+    mock_endpoints(aioclient_mock)
+    aioclient_mock.clear_requests()
+    aioclient_mock.get(
+        HISTORY_URL,
+        json={
+            "status": "success",
+            "details": {
+                "messages": [],
+                "totalpages": 2,
+                "currentpage": 2,
+                "items_per_page": 50,
+            },
+        },
+    )
+
+    response = await hass.services.async_call(
+        DOMAIN,
+        "get_history",
+        {ATTR_CONFIG_ENTRY_ID: ENTRY_ID, "page": 2},
+        blocking=True,
+        return_response=True,
+    )
+
+    assert [str(url) for _method, url, *_ in aioclient_mock.mock_calls] == [
+        f"{HISTORY_URL}?page=2"
+    ]
+    assert response == {"messages": [], "current_page": 2, "total_pages": 2}
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_get_history_invalid_page(
+    hass: HomeAssistant, mock_api: AiohttpClientMocker
+) -> None:
+    """Test pages start at 1."""
+    requests_before = mock_api.call_count
+
+    with pytest.raises(probatio.Invalid):
+        await hass.services.async_call(
+            DOMAIN, "get_history", {"page": 0}, blocking=True, return_response=True
+        )
+
+    assert mock_api.call_count == requests_before
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_get_history_error(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """Test a history that cannot be read raises a translated error."""
+    mock_endpoints(aioclient_mock, history={"text": "<html>Maintenance</html>"})
+
+    with pytest.raises(HomeAssistantError, match="could not be read") as exc_info:
+        await hass.services.async_call(
+            DOMAIN, "get_history", {}, blocking=True, return_response=True
+        )
+
+    assert exc_info.value.translation_key == "invalid_response"
