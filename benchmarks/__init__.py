@@ -1,0 +1,1 @@
+"""Benchmarks of the integration's hot paths, run by scripts/bench."""
