@@ -113,8 +113,8 @@ class SmsServiceCenterCoordinator(DataUpdateCoordinator[AccountStatus]):
         await self._async_update_low_credits_issue(credits_)
 
     async def async_set_sendname(self, sendname: str) -> None:
-        """Set the account's default sendname and publish it right away."""
-        await self.client.set_sendname(sendname)
+        """Set the account's default sendname and publish the one the API now uses."""
+        sendname = await self.client.set_sendname(sendname)
         self.async_set_updated_data(replace(self.data, sendname=sendname))
 
     async def _async_update_low_credits_issue(self, credits_: int) -> None:
