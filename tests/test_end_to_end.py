@@ -1,0 +1,376 @@
+"""End-to-end tests: Home Assistant against the local SMS Service Center simulator.
+
+The simulator runs on 127.0.0.1 and the integration talks to it over real HTTP with
+Home Assistant's own aiohttp client session: ``aioclient_mock`` is never requested,
+so nothing in between is mocked. Every entry is created by the real config flow and
+unloaded at the end of its test, so no coordinator timer or connection lingers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Awaitable, Callable
+
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+from homeassistant.components.notify import (
+    ATTR_MESSAGE,
+    ATTR_TARGET,
+    ATTR_TITLE,
+    DOMAIN as NOTIFY_DOMAIN,
+    SERVICE_SEND_MESSAGE,
+)
+from homeassistant.config_entries import SOURCE_USER, ConfigEntry, ConfigEntryState
+from homeassistant.const import (
+    ATTR_ENTITY_ID,
+    CONF_API_TOKEN,
+    CONF_NAME,
+    CONF_URL,
+    STATE_OFF,
+    STATE_ON,
+    Platform,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
+import pytest
+
+from custom_components.smsservicecenter.const import (
+    CONF_ADVANCED,
+    CONF_PHONE_NUMBER,
+    CONF_SENDNAME,
+    DOMAIN,
+    ISSUE_LOW_CREDITS,
+    ISSUE_TEST_MODE,
+    SUBENTRY_TYPE_RECIPIENT,
+)
+from simulator.app import SIMULATOR_STATE, SimulatorState, create_app
+
+type AiohttpServer = Callable[..., Awaitable[TestServer]]
+
+TOKEN = "e2e-token-0123456789"
+SIMULATOR_SENDNAME = "Simulator"
+LEGACY_SERVICE = "sms_service_center"
+SEND_REQUEST = "POST /api/v2/send"
+CREDITS_REQUEST = "GET /api/v2/credits"
+
+
+@pytest.fixture
+def simulator_credits() -> int:
+    """Return the balance the simulated account starts with."""
+    return 100
+
+
+@pytest.fixture
+def simulator_test_mode() -> bool:
+    """Return whether the simulated account answers sends in test mode."""
+    return False
+
+
+@pytest.fixture
+async def simulator(
+    socket_enabled: None,
+    aiohttp_server: AiohttpServer,
+    simulator_credits: int,
+    simulator_test_mode: bool,
+) -> TestServer:
+    """Return the simulator, listening on 127.0.0.1."""
+    app: web.Application = create_app(
+        token=TOKEN,
+        credits=simulator_credits,
+        sendname=SIMULATOR_SENDNAME,
+        test_mode=simulator_test_mode,
+    )
+    return await aiohttp_server(app, host="127.0.0.1")
+
+
+@pytest.fixture
+def state(simulator: TestServer) -> SimulatorState:
+    """Return the simulator's state: sent messages, credits, requests."""
+    return simulator.app[SIMULATOR_STATE]
+
+
+@pytest.fixture
+async def entry(
+    hass: HomeAssistant, simulator: TestServer
+) -> AsyncGenerator[ConfigEntry]:
+    """Add the simulated account through the config flow; unload it afterwards."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    assert result["type"] is FlowResultType.FORM
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_API_TOKEN: TOKEN,
+            CONF_ADVANCED: {CONF_URL: str(simulator.make_url("/"))},
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    # Let the discovery of the legacy notify platform finish.
+    await hass.async_block_till_done()
+    config_entry: ConfigEntry = result["result"]
+
+    yield config_entry
+
+    # Unload while the simulator still runs, so nothing is left polling it.
+    if (
+        hass.config_entries.async_get_entry(config_entry.entry_id) is not None
+        and config_entry.state is ConfigEntryState.LOADED
+    ):
+        assert await hass.config_entries.async_unload(config_entry.entry_id)
+        await hass.async_block_till_done()
+
+
+def _entity_id(hass: HomeAssistant, platform: Platform, unique_id: str) -> str:
+    """Return the entity ID of one of the integration's entities."""
+    entity_id = er.async_get(hass).async_get_entity_id(platform, DOMAIN, unique_id)
+    assert entity_id is not None, f"no {platform} entity with unique ID {unique_id}"
+    return entity_id
+
+
+def _state(hass: HomeAssistant, entity_id: str) -> str:
+    """Return the state of an entity, which must exist."""
+    entity_state = hass.states.get(entity_id)
+    assert entity_state is not None, f"{entity_id} has no state"
+    return entity_state.state
+
+
+def _credits_entity_id(hass: HomeAssistant, entry: ConfigEntry) -> str:
+    """Return the entity ID of the credits sensor of an account."""
+    return _entity_id(hass, Platform.SENSOR, f"{entry.entry_id}_credits")
+
+
+async def test_config_flow_creates_loaded_entry(
+    entry: ConfigEntry,
+    simulator: TestServer,
+    state: SimulatorState,
+) -> None:
+    """The config flow checks the token against the simulator and sets the entry up."""
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.title == "SMS Service Center"
+    assert entry.data == {
+        CONF_API_TOKEN: TOKEN,
+        CONF_URL: str(simulator.make_url("/")),
+    }
+    # The flow checked the token and the setup polled the account: over real HTTP.
+    assert state.requests.count(CREDITS_REQUEST) >= 2
+    assert SEND_REQUEST not in state.requests
+
+
+async def test_entities_show_simulator_values(
+    hass: HomeAssistant, entry: ConfigEntry
+) -> None:
+    """The credits, sendname and low credits entities show the simulated account."""
+    assert _state(hass, _credits_entity_id(hass, entry)) == "100"
+    assert (
+        _state(hass, _entity_id(hass, Platform.TEXT, f"{entry.entry_id}_sendname"))
+        == SIMULATOR_SENDNAME
+    )
+    assert (
+        _state(
+            hass,
+            _entity_id(hass, Platform.BINARY_SENSOR, f"{entry.entry_id}_low_credits"),
+        )
+        == STATE_OFF
+    )
+
+
+@pytest.mark.parametrize("simulator_credits", [5])
+async def test_low_credits_from_simulator(
+    hass: HomeAssistant, entry: ConfigEntry, simulator: TestServer
+) -> None:
+    """A balance under the threshold turns low credits on and links a simulated packet."""
+    assert _state(hass, _credits_entity_id(hass, entry)) == "5"
+    assert (
+        _state(
+            hass,
+            _entity_id(hass, Platform.BINARY_SENSOR, f"{entry.entry_id}_low_credits"),
+        )
+        == STATE_ON
+    )
+    issue = ir.async_get(hass).async_get_issue(
+        DOMAIN, f"{ISSUE_LOW_CREDITS}_{entry.entry_id}"
+    )
+    assert issue is not None
+    # The smallest packet that restores the balance, from the simulator's packet list.
+    assert issue.learn_more_url == str(simulator.make_url("/order/checkout/nano"))
+
+
+async def test_send_sms_one_request_normalised_numbers(
+    hass: HomeAssistant, entry: ConfigEntry, state: SimulatorState
+) -> None:
+    """send_sms sends one request to the normalised, de-duplicated numbers and refreshes."""
+    response = await hass.services.async_call(
+        DOMAIN,
+        "send_sms",
+        {
+            "recipients": ["0612345678", "+31 6 87654321", "+31612345678"],
+            "message": "Hello from Home Assistant",
+        },
+        blocking=True,
+        return_response=True,
+    )
+
+    assert state.requests.count(SEND_REQUEST) == 1
+    assert len(state.messages) == 1
+    sent = state.messages[0]
+    # The simulator splits the request's comma-joined `numbers` field.
+    assert sent.numbers == ("+31612345678", "+31687654321")
+    assert sent.message == "Hello from Home Assistant"
+    assert sent.sendname == SIMULATOR_SENDNAME
+    assert response == {
+        "message_id": sent.id,
+        "test_mode": False,
+        "recipients": ["+31612345678", "+31687654321"],
+        "encoding": "gsm7",
+        "segments": 1,
+        "credits_estimate": 2,
+    }
+    assert state.credits == 98
+    # The coordinator polled the simulator again after the send.
+    assert CREDITS_REQUEST in state.requests[state.requests.index(SEND_REQUEST) :]
+    assert _state(hass, _credits_entity_id(hass, entry)) == "98"
+
+
+async def test_recipient_subentry_notify_entity(
+    hass: HomeAssistant, entry: ConfigEntry, state: SimulatorState
+) -> None:
+    """A recipient added by the subentry flow gets a notify entity that sends to it."""
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, SUBENTRY_TYPE_RECIPIENT), context={"source": SOURCE_USER}
+    )
+    assert result["type"] is FlowResultType.FORM
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {CONF_NAME: "Bob", CONF_PHONE_NUMBER: "06 1111 2222", CONF_SENDNAME: "BobHome"},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    # The update listener reloads the account with the new recipient.
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    (subentry,) = entry.get_subentries_of_type(SUBENTRY_TYPE_RECIPIENT)
+    assert subentry.data[CONF_PHONE_NUMBER] == "+31611112222"
+    notify_entity_id = _entity_id(
+        hass, Platform.NOTIFY, f"{entry.entry_id}_{subentry.subentry_id}"
+    )
+
+    await hass.services.async_call(
+        NOTIFY_DOMAIN,
+        SERVICE_SEND_MESSAGE,
+        {
+            ATTR_ENTITY_ID: notify_entity_id,
+            ATTR_MESSAGE: "The front door is open",
+            ATTR_TITLE: "Alarm",
+        },
+        blocking=True,
+    )
+
+    assert state.requests.count(SEND_REQUEST) == 1
+    (sent,) = state.messages
+    assert sent.numbers == ("+31611112222",)
+    assert sent.sendname == "BobHome"
+    assert sent.message == "Alarm\nThe front door is open"
+
+
+async def test_legacy_notify_target_list(
+    hass: HomeAssistant, entry: ConfigEntry, state: SimulatorState
+) -> None:
+    """The legacy notify service sends to all numbers in `target` in one request."""
+    await hass.services.async_call(
+        NOTIFY_DOMAIN,
+        LEGACY_SERVICE,
+        {
+            ATTR_MESSAGE: "Washing machine done",
+            ATTR_TARGET: ["0612345678", "+31687654321"],
+            "data": {CONF_SENDNAME: "Laundry"},
+        },
+        blocking=True,
+    )
+
+    assert state.requests.count(SEND_REQUEST) == 1
+    (sent,) = state.messages
+    assert sent.numbers == ("+31612345678", "+31687654321")
+    assert sent.message == "Washing machine done"
+    assert sent.sendname == "Laundry"
+
+
+async def test_legacy_notify_after_reload(
+    hass: HomeAssistant, entry: ConfigEntry, state: SimulatorState
+) -> None:
+    """The legacy notify service still sends after the account is reloaded."""
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+
+    await hass.services.async_call(
+        NOTIFY_DOMAIN,
+        LEGACY_SERVICE,
+        {ATTR_MESSAGE: "After reload", ATTR_TARGET: ["0612345678"]},
+        blocking=True,
+    )
+
+    assert state.requests.count(SEND_REQUEST) == 1
+    (sent,) = state.messages
+    assert sent.numbers == ("+31612345678",)
+    assert sent.message == "After reload"
+
+
+async def test_legacy_notify_removed_with_entry(
+    hass: HomeAssistant, entry: ConfigEntry
+) -> None:
+    """Removing the account removes its legacy notify service."""
+    assert hass.services.has_service(NOTIFY_DOMAIN, LEGACY_SERVICE)
+
+    await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert not hass.services.has_service(NOTIFY_DOMAIN, LEGACY_SERVICE)
+
+
+async def test_send_server_error_may_have_been_sent(
+    hass: HomeAssistant, entry: ConfigEntry, state: SimulatorState
+) -> None:
+    """A 5xx answer to a send says the message may have been sent and is not retried."""
+    state.fail_next = 503
+
+    with pytest.raises(HomeAssistantError, match="MAY have been sent") as exc_info:
+        await hass.services.async_call(
+            DOMAIN,
+            "send_sms",
+            {"recipients": ["0612345678"], "message": "Are you there?"},
+            blocking=True,
+            return_response=True,
+        )
+
+    assert exc_info.value.translation_domain == DOMAIN
+    assert exc_info.value.translation_key == "send_outcome_unknown"
+    assert state.requests.count(SEND_REQUEST) == 1
+    assert state.messages == []
+
+
+@pytest.mark.parametrize("simulator_test_mode", [True])
+async def test_send_in_test_mode(
+    hass: HomeAssistant, entry: ConfigEntry, state: SimulatorState
+) -> None:
+    """A send answered in test mode says so and raises the test mode repair issue."""
+    issue_registry = ir.async_get(hass)
+    issue_id = f"{ISSUE_TEST_MODE}_{entry.entry_id}"
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+
+    response = await hass.services.async_call(
+        DOMAIN,
+        "send_sms",
+        {"recipients": ["0612345678"], "message": "Just testing"},
+        blocking=True,
+        return_response=True,
+    )
+
+    assert response is not None
+    assert response["test_mode"] is True
+    assert len(state.messages) == 1
+    # Test mode sends cost nothing.
+    assert state.credits == 100
+    issue = issue_registry.async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.translation_key == ISSUE_TEST_MODE
