@@ -6,9 +6,10 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import ClientError
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import STATE_OFF, STATE_ON
+from homeassistant.loader import async_get_integration
 import pytest
 
-from custom_components.smsservicecenter.const import CONF_LOW_CREDITS_THRESHOLD
+from custom_components.smsservicecenter.const import CONF_LOW_CREDITS_THRESHOLD, DOMAIN
 
 from .conftest import CREDITS_URL
 
@@ -131,3 +132,10 @@ async def test_options_update_reloads_entry(
     assert state
     assert state.state == STATE_ON
     assert state.attributes["threshold"] == 500
+
+
+async def test_ships_its_brand_images(hass: HomeAssistant) -> None:
+    """Home Assistant serves the icon from the integration's brand folder."""
+    integration = await async_get_integration(hass, DOMAIN)
+
+    assert integration.has_branding
