@@ -54,41 +54,30 @@ def async_update_low_credits_issue(
     if credits_ >= threshold:
         ir.async_delete_issue(hass, DOMAIN, issue_id)
         return
-    packet = packet_to_restore_balance(packets, credits_, threshold)
-    if packet is None:
-        ir.async_create_issue(
-            hass,
-            DOMAIN,
-            issue_id,
-            is_fixable=False,
-            severity=ir.IssueSeverity.WARNING,
-            learn_more_url=CONFIGURATION_URL,
-            translation_key="low_credits_no_packet",
-            translation_placeholders={
-                "account": entry.title,
-                "credits": str(credits_),
-                "threshold": str(threshold),
-                "url": CONFIGURATION_URL,
-            },
-        )
-        return
+    placeholders = {
+        "account": entry.title,
+        "credits": str(credits_),
+        "threshold": str(threshold),
+        "url": CONFIGURATION_URL,
+    }
+    translation_key = "low_credits_no_packet"
+    if packet := packet_to_restore_balance(packets, credits_, threshold):
+        translation_key = ISSUE_LOW_CREDITS
+        placeholders |= {
+            "packet": packet.name,
+            "packet_credits": str(packet.credits),
+            "price": f"€{packet.price:.2f}",
+            "url": packet.url,
+        }
     ir.async_create_issue(
         hass,
         DOMAIN,
         issue_id,
         is_fixable=False,
         severity=ir.IssueSeverity.WARNING,
-        learn_more_url=packet.url,
-        translation_key=ISSUE_LOW_CREDITS,
-        translation_placeholders={
-            "account": entry.title,
-            "credits": str(credits_),
-            "threshold": str(threshold),
-            "packet": packet.name,
-            "packet_credits": str(packet.credits),
-            "price": f"€{packet.price:.2f}",
-            "url": packet.url,
-        },
+        learn_more_url=placeholders["url"],
+        translation_key=translation_key,
+        translation_placeholders=placeholders,
     )
 
 
