@@ -42,42 +42,27 @@ async def test_load_unload_entry(
         {"exc": TimeoutError()},
         {"status": HTTPStatus.INTERNAL_SERVER_ERROR},
         {"status": HTTPStatus.TOO_MANY_REQUESTS},
-    ],
-    ids=["client_error", "timeout", "server_error", "too_many_requests"],
-)
-async def test_setup_connection_error(
-    hass: HomeAssistant,
-    mock_config_entry: MockConfigEntry,
-    aioclient_mock: AiohttpClientMocker,
-    response: dict[str, Any],
-) -> None:
-    """Test setup is retried later when the API cannot be reached."""
-    aioclient_mock.clear_requests()
-    aioclient_mock.get(CREDITS_URL, **response)
-
-    mock_config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
-
-    assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
-
-
-@pytest.mark.parametrize(
-    "response",
-    [
         {"text": "<html><body>Maintenance</body></html>"},
         {"json": {"status": "error", "message": "Something went wrong"}},
         {"json": {"status": "success", "details": "many"}},
     ],
-    ids=["html", "api_error", "malformed"],
+    ids=[
+        "client_error",
+        "timeout",
+        "server_error",
+        "too_many_requests",
+        "html",
+        "api_error",
+        "malformed",
+    ],
 )
-async def test_setup_response_error(
+async def test_setup_retried_later(
     hass: HomeAssistant,
     mock_config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
     response: dict[str, Any],
 ) -> None:
-    """Test setup is retried later when the API gives an answer it cannot use."""
+    """Test setup is retried later when the API cannot be reached or gives an unusable answer."""
     aioclient_mock.clear_requests()
     aioclient_mock.get(CREDITS_URL, **response)
 
