@@ -6,7 +6,7 @@ This module has no Home Assistant dependencies: it only needs ``aiohttp`` and
 Example::
 
     async with SmsServiceCenterClient("my-token") as client:
-        print(await client.get_credits())
+        balance = await client.get_credits()
 
 The client never retries a request. In particular :meth:`SmsServiceCenterClient.send`
 is sent exactly once: when it fails with a :class:`SmsServiceCenterConnectionError`,
