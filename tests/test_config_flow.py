@@ -65,10 +65,12 @@ API_ERRORS = [
     ),
     pytest.param(
         {"json": {"status": "error", "message": "Account blocked"}},
-        "unknown",
+        "api_error",
         id="api_error",
     ),
 ]
+# The answer of the sendname endpoint for an account without a default sendname.
+NO_SENDNAME = {"status": "error", "message": "Invalid request"}
 
 
 def _mock_account(
@@ -81,6 +83,12 @@ def _mock_account(
     aioclient_mock.get(
         f"{base_url}api/v2/sendname", json=load_json_fixture("sendname.json")
     )
+
+
+def _mock_account_without_sendname(aioclient_mock: AiohttpClientMocker) -> None:
+    """Answer the credits call, and the sendname call as for an account without one."""
+    aioclient_mock.get(CREDITS_URL, json=load_json_fixture("credits.json"))
+    aioclient_mock.get(f"{BASE_URL}api/v2/sendname", json=NO_SENDNAME)
 
 
 def _mock_failing_account(
@@ -245,6 +253,47 @@ async def test_user_flow_api_error_and_recovery(
     assert len(mock_setup_entry.mock_calls) == 1
 
 
+async def test_user_flow_provider_error_shows_its_message(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A status:error answer is shown with the provider's message, without a traceback."""
+    _mock_failing_account(
+        aioclient_mock, {"json": {"status": "error", "message": "Account blocked"}}
+    )
+    result = await _start_user_flow(hass)
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], USER_INPUT
+    )
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "api_error"}
+    assert result["description_placeholders"] == {"message": "Account blocked"}
+    assert "Traceback" not in caplog.text
+    assert "Unexpected error" not in caplog.text
+
+
+async def test_user_flow_account_without_sendname(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    mock_setup_entry: AsyncMock,
+) -> None:
+    """An account without a default sendname (a status:error answer) can be set up."""
+    _mock_account_without_sendname(aioclient_mock)
+    result = await _start_user_flow(hass)
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], USER_INPUT
+    )
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "SMS Service Center"
+    assert result["data"] == {CONF_API_TOKEN: TOKEN, CONF_URL: BASE_URL}
+    assert len(mock_setup_entry.mock_calls) == 1
+
+
 @pytest.mark.usefixtures("mock_api")
 async def test_user_flow_unexpected_error_and_recovery(
     hass: HomeAssistant,
@@ -378,6 +427,35 @@ async def test_user_flow_second_account_title(
     assert result["data"] == {CONF_API_TOKEN: NEW_TOKEN, CONF_URL: BASE_URL}
 
 
+@pytest.mark.parametrize(
+    ("existing", "title"),
+    [(1, "SMS Service Center 2"), (2, "SMS Service Center 3")],
+)
+async def test_user_flow_further_account_without_sendname_title(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    mock_setup_entry: AsyncMock,
+    existing: int,
+    title: str,
+) -> None:
+    """A further account without a default sendname is numbered, not "(None)"."""
+    for index in range(existing):
+        MockConfigEntry(
+            domain=DOMAIN,
+            title=f"Account {index}",
+            data={CONF_API_TOKEN: f"other-token-{index}", CONF_URL: BASE_URL},
+        ).add_to_hass(hass)
+    _mock_account_without_sendname(aioclient_mock)
+    result = await _start_user_flow(hass)
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], USER_INPUT
+    )
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == title
+
+
 @pytest.mark.usefixtures("mock_api")
 async def test_reauth_flow(
     hass: HomeAssistant,
@@ -437,6 +515,52 @@ async def test_reauth_flow_error_and_recovery(
     assert result["reason"] == "reauth_successful"
     assert mock_config_entry.data[CONF_API_TOKEN] == NEW_TOKEN
     assert mock_config_entry.state is ConfigEntryState.LOADED
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_reauth_flow_provider_error_keeps_account_placeholder(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """The provider's message is added to the placeholders the description uses."""
+    mock_config_entry.add_to_hass(hass)
+    _mock_failing_account(
+        aioclient_mock, {"json": {"status": "error", "message": "Account blocked"}}
+    )
+    result = await mock_config_entry.start_reauth_flow(hass)
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_TOKEN: NEW_TOKEN}
+    )
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "api_error"}
+    placeholders = result["description_placeholders"]
+    assert placeholders is not None
+    assert placeholders["account"] == "SMS Service Center"
+    assert placeholders["message"] == "Account blocked"
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_reauth_flow_account_without_sendname(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """A new token of an account without a default sendname is accepted."""
+    mock_config_entry.add_to_hass(hass)
+    _mock_account_without_sendname(aioclient_mock)
+    result = await mock_config_entry.start_reauth_flow(hass)
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_TOKEN: NEW_TOKEN}
+    )
+    await hass.async_block_till_done()
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert mock_config_entry.data[CONF_API_TOKEN] == NEW_TOKEN
 
 
 async def test_reauth_flow_token_of_other_account(
@@ -572,6 +696,31 @@ async def test_reconfigure_flow_error_and_recovery(
     assert result["reason"] == "reconfigure_successful"
     assert mock_config_entry.data[CONF_API_TOKEN] == NEW_TOKEN
     assert mock_config_entry.state is ConfigEntryState.LOADED
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_reconfigure_flow_provider_error_keeps_account_placeholder(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """The provider's message is added to the placeholders the description uses."""
+    mock_config_entry.add_to_hass(hass)
+    _mock_failing_account(
+        aioclient_mock, {"json": {"status": "error", "message": "Account blocked"}}
+    )
+    result = await mock_config_entry.start_reconfigure_flow(hass)
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_TOKEN: NEW_TOKEN, CONF_URL: BASE_URL}
+    )
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "api_error"}
+    assert result["description_placeholders"] == {
+        "account": "SMS Service Center",
+        "message": "Account blocked",
+    }
 
 
 async def test_reconfigure_flow_invalid_url(
@@ -731,21 +880,30 @@ async def test_add_recipient_uses_default_country(hass: HomeAssistant) -> None:
     assert subentry.data[CONF_PHONE_NUMBER] == "+32470123456"
 
 
+@pytest.mark.parametrize("name", ["", "  ", "\t\n"], ids=repr)
 @pytest.mark.usefixtures("mock_setup_entry")
-async def test_add_recipient_without_name_uses_number(
-    hass: HomeAssistant, account_without_recipients: MockConfigEntry
+async def test_add_recipient_blank_name_and_recovery(
+    hass: HomeAssistant, account_without_recipients: MockConfigEntry, name: str
 ) -> None:
-    """A blank name falls back to the phone number."""
+    """A blank name is refused on its field instead of naming the recipient after its number."""
     account_without_recipients.add_to_hass(hass)
     result = await _start_recipient_flow(hass, account_without_recipients)
 
     result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"], {CONF_NAME: "  ", CONF_PHONE_NUMBER: "0612345678"}
+        result["flow_id"], {CONF_NAME: name, CONF_PHONE_NUMBER: "0612345678"}
+    )
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_NAME: "name_required"}
+    assert not account_without_recipients.subentries
+
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_NAME: "Bob", CONF_PHONE_NUMBER: "0612345678"}
     )
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     (subentry,) = account_without_recipients.subentries.values()
-    assert subentry.title == "+31612345678"
+    assert subentry.title == "Bob"
 
 
 @pytest.mark.parametrize("number", [RECIPIENT_NUMBER, "0612345678", "06-1234 5678"])
@@ -922,6 +1080,27 @@ async def test_reconfigure_recipient_duplicate(
     assert result["reason"] == "already_configured"
     subentry = mock_config_entry.subentries[RECIPIENT_SUBENTRY_ID]
     assert subentry.data[CONF_PHONE_NUMBER] == RECIPIENT_NUMBER
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_reconfigure_recipient_blank_name(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """A recipient's name cannot be blanked out; the recipient keeps its name."""
+    mock_config_entry.add_to_hass(hass)
+    result = await mock_config_entry.start_subentry_reconfigure_flow(
+        hass, RECIPIENT_SUBENTRY_ID
+    )
+
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_NAME: " ", CONF_PHONE_NUMBER: RECIPIENT_NUMBER}
+    )
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_NAME: "name_required"}
+    subentry = mock_config_entry.subentries[RECIPIENT_SUBENTRY_ID]
+    assert subentry.title == "Alice"
+    assert subentry.data[CONF_NAME] == "Alice"
 
 
 @pytest.mark.usefixtures("mock_setup_entry")

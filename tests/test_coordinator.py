@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     )
 
 CREDITS_ENTITY_ID = "sensor.sms_service_center_credits"
-MESSAGES_ENTITY_ID = "sensor.sms_service_center_messages_in_the_last_30_days"
+MESSAGES_ENTITY_ID = "sensor.sms_service_center_messages_last_30_days"
 LAST_MESSAGE_ENTITY_ID = "sensor.sms_service_center_last_message_sent"
 LOW_CREDITS_ENTITY_ID = "binary_sensor.sms_service_center_low_credits"
 
@@ -256,3 +256,90 @@ async def test_set_credits(
     assert state.state == STATE_ON
     # Only the packet list for the low credits repair was fetched.
     assert aioclient_mock.call_count == calls + 1
+
+
+async def test_set_credits_keeps_a_failed_update_failed(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Test a balance stored while polling fails leaves the entities unavailable.
+
+    The rest of the data is stale, so the coordinator must not count as updated;
+    a poll that fails again is not logged again either.
+    """
+    coordinator = init_integration.runtime_data.coordinator
+    mock_account(aioclient_mock, credits_response={"exc": ClientError()})
+    await next_poll(hass, freezer)
+    assert coordinator.last_update_success is False
+    assert (state := hass.states.get(CREDITS_ENTITY_ID))
+    assert state.state == STATE_UNAVAILABLE
+
+    await coordinator.async_set_credits(5)
+    await hass.async_block_till_done()
+
+    assert coordinator.last_update_success is False
+    assert coordinator.data.credits == 5
+    for entity_id in (CREDITS_ENTITY_ID, LOW_CREDITS_ENTITY_ID, MESSAGES_ENTITY_ID):
+        assert (state := hass.states.get(entity_id))
+        assert state.state == STATE_UNAVAILABLE
+
+    caplog.clear()
+    await next_poll(hass, freezer)
+
+    assert "Error fetching" not in caplog.text
+    assert (state := hass.states.get(CREDITS_ENTITY_ID))
+    assert state.state == STATE_UNAVAILABLE
+
+    mock_account(aioclient_mock)
+    await next_poll(hass, freezer)
+
+    assert coordinator.last_update_success is True
+    assert (state := hass.states.get(CREDITS_ENTITY_ID))
+    assert state.state == "250"
+
+
+async def test_set_credits_keeps_the_poll_schedule(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Test a balance stored between polls does not put the next poll off."""
+    coordinator = init_integration.runtime_data.coordinator
+    # Poll once, so the next poll is scheduled on the frozen clock.
+    await next_poll(hass, freezer)
+    freezer.tick(SCAN_INTERVAL / 2)
+    await coordinator.async_set_credits(240)
+    await hass.async_block_till_done()
+    mock_account(aioclient_mock)
+
+    # The coordinator rounds the poll time, so allow it a second.
+    await next_poll(hass, freezer, SCAN_INTERVAL / 2 + timedelta(seconds=1))
+
+    assert requested_history_pages(aioclient_mock) == ["1"]
+    assert (state := hass.states.get(CREDITS_ENTITY_ID))
+    assert state.state == "250"
+
+
+async def test_set_sendname_keeps_a_failed_update_failed(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Test a sendname changed while polling fails does not count as an update."""
+    coordinator = init_integration.runtime_data.coordinator
+    mock_account(aioclient_mock, credits_response={"exc": ClientError()})
+    aioclient_mock.post(SENDNAME_URL, json={"status": "success", "details": "NewName"})
+    await next_poll(hass, freezer)
+
+    await coordinator.async_set_sendname("NewName")
+    await hass.async_block_till_done()
+
+    assert coordinator.last_update_success is False
+    assert coordinator.data.sendname == "NewName"
+    assert (state := hass.states.get(CREDITS_ENTITY_ID))
+    assert state.state == STATE_UNAVAILABLE

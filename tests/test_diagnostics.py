@@ -1,8 +1,11 @@
 """Tests for the diagnostics of the SMS Service Center integration."""
 
 from http import HTTPStatus
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
+from homeassistant.config_entries import ConfigSubentry
+from homeassistant.const import CONF_NAME
 from homeassistant.helpers.json import json_dumps
 import pytest
 from pytest_homeassistant_custom_component.components.diagnostics import (
@@ -10,7 +13,11 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from syrupy.filters import props
 
-from custom_components.smsservicecenter.const import CONF_LOW_CREDITS_THRESHOLD
+from custom_components.smsservicecenter.const import (
+    CONF_LOW_CREDITS_THRESHOLD,
+    CONF_PHONE_NUMBER,
+    SUBENTRY_TYPE_RECIPIENT,
+)
 
 from .conftest import (
     CREDITS_URL,
@@ -65,6 +72,63 @@ async def test_diagnostics_redacted(
     assert RECIPIENT_NUMBER not in dump
     assert RECIPIENT_NUMBER.removeprefix("+") not in dump
     assert "612345678" not in dump
+
+
+@pytest.mark.usefixtures("mock_api")
+async def test_diagnostics_redact_recipient_named_after_its_number(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """Test a recipient that older versions named after its number is redacted."""
+    number = "+31687654321"
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_add_subentry(
+        mock_config_entry,
+        ConfigSubentry(
+            data=MappingProxyType({CONF_NAME: number, CONF_PHONE_NUMBER: number}),
+            subentry_type=SUBENTRY_TYPE_RECIPIENT,
+            title=number,
+            unique_id=number,
+        ),
+    )
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    diagnostics = await get_diagnostics_for_config_entry(
+        hass, hass_client, mock_config_entry
+    )
+
+    assert "687654321" not in json_dumps(diagnostics)
+    legacy = diagnostics["config_entry"]["subentries"][-1]
+    assert legacy["title"] == "**REDACTED**"
+    assert legacy["data"][CONF_NAME] == "**REDACTED**"
+    # Names that are no phone number are kept.
+    assert diagnostics["config_entry"]["subentries"][0]["title"] == "Alice"
+
+
+async def test_diagnostics_without_default_sendname(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """Test the diagnostics of an account without a default sendname."""
+    aioclient_mock.get(CREDITS_URL, json=load_json_fixture("credits.json"))
+    aioclient_mock.get(
+        SENDNAME_URL, json={"status": "error", "message": "Invalid request"}
+    )
+    aioclient_mock.get(HISTORY_URL, json=load_json_fixture("history.json"))
+    aioclient_mock.get(PACKETS_URL, json=load_json_fixture("packets.json"))
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    diagnostics = await get_diagnostics_for_config_entry(
+        hass, hass_client, mock_config_entry
+    )
+
+    assert diagnostics["account"]["sendname"] is None
 
 
 async def test_diagnostics_packets_error(

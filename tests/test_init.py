@@ -11,7 +11,13 @@ import pytest
 
 from custom_components.smsservicecenter.const import CONF_LOW_CREDITS_THRESHOLD, DOMAIN
 
-from .conftest import CREDITS_URL
+from .conftest import (
+    CREDITS_URL,
+    HISTORY_URL,
+    PACKETS_URL,
+    SENDNAME_URL,
+    load_json_fixture,
+)
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -71,6 +77,31 @@ async def test_setup_retried_later(
     await hass.async_block_till_done()
 
     assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
+
+
+async def test_setup_without_default_sendname(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """Test an account without a default sendname is set up.
+
+    The API documents that answer as HTTP 200 with a status:error body.
+    """
+    aioclient_mock.clear_requests()
+    aioclient_mock.get(CREDITS_URL, json=load_json_fixture("credits.json"))
+    aioclient_mock.get(
+        SENDNAME_URL, json={"status": "error", "message": "Invalid request"}
+    )
+    aioclient_mock.get(HISTORY_URL, json=load_json_fixture("history.json"))
+    aioclient_mock.get(PACKETS_URL, json=load_json_fixture("packets.json"))
+
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    assert mock_config_entry.runtime_data.coordinator.data.sendname is None
 
 
 @pytest.mark.parametrize(

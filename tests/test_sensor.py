@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from syrupy.assertion import SnapshotAssertion
 
 
-MESSAGES_ENTITY_ID = "sensor.sms_service_center_messages_in_the_last_30_days"
+MESSAGES_ENTITY_ID = "sensor.sms_service_center_messages_last_30_days"
 LAST_MESSAGE_ENTITY_ID = "sensor.sms_service_center_last_message_sent"
 
 

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from homeassistant.helpers import issue_registry as ir
     from syrupy.assertion import SnapshotAssertion
 
-SENDNAME_ENTITY_ID = "text.sms_service_center_sender_name"
+SENDNAME_ENTITY_ID = "text.sms_service_center_sendname"
 MESSAGE_ID = "f89d33b3-da08-40fe-b4be-182a381b8e77"
 # 161 GSM-7 characters: one more than fits in one SMS, so two segments.
 LONG_MESSAGE = "x" * 161

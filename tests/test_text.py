@@ -10,8 +10,8 @@ from homeassistant.components.text import (
     SERVICE_SET_VALUE,
 )
 from homeassistant.config_entries import SOURCE_REAUTH
-from homeassistant.const import ATTR_ENTITY_ID, Platform
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.const import ATTR_ENTITY_ID, STATE_UNKNOWN, Platform
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from syrupy.assertion import SnapshotAssertion
 
 
-SENDNAME_ENTITY_ID = "text.sms_service_center_sender_name"
+SENDNAME_ENTITY_ID = "text.sms_service_center_sendname"
 
 
 async def setup_text(hass: HomeAssistant, entry: MockConfigEntry) -> None:
@@ -45,6 +45,14 @@ def mock_sendname_post(aioclient_mock: AiohttpClientMocker, **response: Any) -> 
     aioclient_mock.get(CREDITS_URL, json=load_json_fixture("credits.json"))
     aioclient_mock.get(SENDNAME_URL, json=load_json_fixture("sendname.json"))
     aioclient_mock.post(SENDNAME_URL, **response)
+    aioclient_mock.get(HISTORY_URL, json=load_json_fixture("history.json"))
+
+
+def mock_sendname_get(aioclient_mock: AiohttpClientMocker, **response: Any) -> None:
+    """Answer the polled endpoints, the sendname with response."""
+    aioclient_mock.get(CREDITS_URL, json=load_json_fixture("credits.json"))
+    aioclient_mock.get(SENDNAME_URL, **response)
+    aioclient_mock.post(SENDNAME_URL, json={"status": "success", "details": "NewName"})
     aioclient_mock.get(HISTORY_URL, json=load_json_fixture("history.json"))
 
 
@@ -68,6 +76,70 @@ async def test_text(
     await setup_text(hass, mock_config_entry)
 
     await snapshot_platform(hass, entity_registry, snapshot, mock_config_entry.entry_id)
+
+
+@pytest.mark.parametrize(
+    "sendname", ["My Home", "Zürich", "Home-Alarm!", "TwelveChars1", "a" * 40]
+)
+async def test_provider_sendname_outside_the_rules(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    sendname: str,
+) -> None:
+    """A current sendname that could not be set from here is still shown."""
+    mock_sendname_get(aioclient_mock, json={"status": "success", "details": sendname})
+
+    await setup_text(hass, mock_config_entry)
+
+    assert (state := hass.states.get(SENDNAME_ENTITY_ID))
+    assert state.state == sendname
+
+
+@pytest.mark.parametrize(
+    "response",
+    [
+        {"json": {"status": "error", "message": "Invalid request"}},
+        {"json": {"status": "success", "details": ""}},
+    ],
+    ids=["api_error", "empty"],
+)
+async def test_no_default_sendname(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    response: dict[str, Any],
+) -> None:
+    """An account without a default sendname loads, with the sendname unknown."""
+    mock_sendname_get(aioclient_mock, **response)
+
+    await setup_text(hass, mock_config_entry)
+
+    assert (state := hass.states.get(SENDNAME_ENTITY_ID))
+    assert state.state == STATE_UNKNOWN
+
+
+async def test_set_sendname_without_default_sendname(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """A sendname can be set on an account that has none yet."""
+    mock_sendname_get(
+        aioclient_mock, json={"status": "error", "message": "Invalid request"}
+    )
+    await setup_text(hass, mock_config_entry)
+
+    await hass.services.async_call(
+        TEXT_DOMAIN,
+        SERVICE_SET_VALUE,
+        {ATTR_ENTITY_ID: SENDNAME_ENTITY_ID, ATTR_VALUE: "NewName"},
+        blocking=True,
+    )
+
+    assert sendname_posts(aioclient_mock) == [{"sendname": "NewName"}]
+    assert (state := hass.states.get(SENDNAME_ENTITY_ID))
+    assert state.state == "NewName"
 
 
 async def test_set_sendname(
@@ -173,7 +245,9 @@ async def test_set_sendname_auth_error(
 
 
 @pytest.mark.parametrize(
-    "value", ["Has Space", "TooLongSender", "Bad-Name", ""], ids=repr
+    "value",
+    ["bad name!", "Has Space", "TooLongSender", "Bad-Name", "Zürich", ""],
+    ids=repr,
 )
 async def test_set_invalid_sendname(
     hass: HomeAssistant,
@@ -181,10 +255,10 @@ async def test_set_invalid_sendname(
     mock_api: AiohttpClientMocker,
     value: str,
 ) -> None:
-    """Test Home Assistant rejects an invalid sender name without a request."""
+    """Test an invalid sender name raises a translated error without a request."""
     await setup_text(hass, mock_config_entry)
 
-    with pytest.raises(ValueError, match=SENDNAME_ENTITY_ID):
+    with pytest.raises(ServiceValidationError) as exc_info:
         await hass.services.async_call(
             TEXT_DOMAIN,
             SERVICE_SET_VALUE,
@@ -192,6 +266,8 @@ async def test_set_invalid_sendname(
             blocking=True,
         )
 
+    assert exc_info.value.translation_key == "invalid_sendname"
+    assert exc_info.value.translation_placeholders == {"sendname": value}
     assert sendname_posts(mock_api) == []
     assert (state := hass.states.get(SENDNAME_ENTITY_ID))
     assert state.state == "HomeAssist"

@@ -29,6 +29,7 @@ import voluptuous as vol
 from .api import (
     DEFAULT_BASE_URL,
     SENDNAME_PATTERN,
+    SmsServiceCenterApiError,
     SmsServiceCenterAuthenticationError,
     SmsServiceCenterClient,
     SmsServiceCenterConnectionError,
@@ -47,6 +48,7 @@ from .const import (
     DOMAIN,
     SUBENTRY_TYPE_RECIPIENT,
 )
+from .coordinator import async_get_default_sendname
 from .message import InvalidPhoneNumberError, normalize_phone_number
 
 if TYPE_CHECKING:
@@ -129,18 +131,21 @@ class SmsServiceCenterConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Ask for the API token and, in a collapsed section, the API base URL."""
         errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
         if user_input is not None:
             token = user_input[CONF_API_TOKEN].strip()
             account = await self._async_check_account(
-                token, user_input[CONF_ADVANCED][CONF_URL], errors, CONF_ADVANCED
+                token,
+                user_input[CONF_ADVANCED][CONF_URL],
+                errors,
+                placeholders,
+                CONF_ADVANCED,
             )
             if account is not None:
                 url, sendname = account
-                title = DEFAULT_TITLE
-                if self._async_current_entries(include_ignore=False):
-                    title = f"{DEFAULT_TITLE} ({sendname})"
                 return self.async_create_entry(
-                    title=title, data={CONF_API_TOKEN: token, CONF_URL: url}
+                    title=self._async_new_entry_title(sendname),
+                    data={CONF_API_TOKEN: token, CONF_URL: url},
                 )
 
         return self.async_show_form(
@@ -149,7 +154,22 @@ class SmsServiceCenterConfigFlow(ConfigFlow, domain=DOMAIN):
                 STEP_USER_DATA_SCHEMA, user_input
             ),
             errors=errors,
+            description_placeholders=placeholders,
         )
+
+    @callback
+    def _async_new_entry_title(self, sendname: str | None) -> str:
+        """Return the title of a new account.
+
+        The first account is "SMS Service Center". Further accounts are told
+        apart by their default sendname or, without one, by a number.
+        """
+        entries = self._async_current_entries(include_ignore=False)
+        if not entries:
+            return DEFAULT_TITLE
+        if sendname:
+            return f"{DEFAULT_TITLE} ({sendname})"
+        return f"{DEFAULT_TITLE} {len(entries) + 1}"
 
     async def async_step_reauth(
         self, entry_data: Mapping[str, Any]
@@ -163,10 +183,15 @@ class SmsServiceCenterConfigFlow(ConfigFlow, domain=DOMAIN):
         """Ask for a new API token and check it against the account's API base URL."""
         entry = self._get_reauth_entry()
         errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
         if user_input is not None:
             token = user_input[CONF_API_TOKEN].strip()
             account = await self._async_check_account(
-                token, entry.data.get(CONF_URL, DEFAULT_BASE_URL), errors, "base"
+                token,
+                entry.data.get(CONF_URL, DEFAULT_BASE_URL),
+                errors,
+                placeholders,
+                "base",
             )
             if account is not None:
                 return self._async_update_and_reload_once(
@@ -179,7 +204,7 @@ class SmsServiceCenterConfigFlow(ConfigFlow, domain=DOMAIN):
                 STEP_REAUTH_DATA_SCHEMA, user_input
             ),
             errors=errors,
-            description_placeholders={"account": entry.title},
+            description_placeholders={**placeholders, "account": entry.title},
         )
 
     async def async_step_reconfigure(
@@ -188,10 +213,11 @@ class SmsServiceCenterConfigFlow(ConfigFlow, domain=DOMAIN):
         """Change the API token or the API base URL of an account."""
         entry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
         if user_input is not None:
             token = user_input[CONF_API_TOKEN].strip()
             account = await self._async_check_account(
-                token, user_input[CONF_URL], errors, CONF_URL
+                token, user_input[CONF_URL], errors, placeholders, CONF_URL
             )
             if account is not None:
                 url, _sendname = account
@@ -212,18 +238,25 @@ class SmsServiceCenterConfigFlow(ConfigFlow, domain=DOMAIN):
                 },
             ),
             errors=errors,
-            description_placeholders={"account": entry.title},
+            description_placeholders={**placeholders, "account": entry.title},
         )
 
     async def _async_check_account(
-        self, token: str, url: str, errors: dict[str, str], url_error_key: str
-    ) -> tuple[str, str] | None:
+        self,
+        token: str,
+        url: str,
+        errors: dict[str, str],
+        placeholders: dict[str, str],
+        url_error_key: str,
+    ) -> tuple[str, str | None] | None:
         """Check a token and an API base URL; return the normalised URL and the sendname.
 
-        Abort when another account has the same token and URL. Otherwise return
-        None after adding the error to show to ``errors``; an invalid URL error
-        goes under ``url_error_key``. The client normalises the URL, so the stored
-        URL is exactly the one it uses (always ending in a slash).
+        The sendname is None when the account has no default sendname. Abort
+        when another account has the same token and URL. Otherwise return None
+        after adding the error to show to ``errors`` (and the provider's message,
+        for ``api_error``, to ``placeholders``); an invalid URL error goes under
+        ``url_error_key``. The client normalises the URL, so the stored URL is
+        exactly the one it uses (always ending in a slash).
         """
         try:
             client = SmsServiceCenterClient(
@@ -238,11 +271,16 @@ class SmsServiceCenterConfigFlow(ConfigFlow, domain=DOMAIN):
         )
         try:
             await client.get_credits()
-            sendname = await client.get_sendname()
+            sendname = await async_get_default_sendname(client)
         except SmsServiceCenterAuthenticationError:
             errors["base"] = "invalid_auth"
         except SmsServiceCenterConnectionError, SmsServiceCenterResponseError:
             errors["base"] = "cannot_connect"
+        except SmsServiceCenterApiError as err:
+            # The frontend fills the placeholders of an error from the
+            # description placeholders of the form.
+            errors["base"] = "api_error"
+            placeholders["message"] = err.message
         except Exception:
             _LOGGER.exception(
                 "Unexpected error while checking the SMS Service Center API"
@@ -374,16 +412,18 @@ class RecipientSubentryFlowHandler(ConfigSubentryFlow):
             )
         except InvalidPhoneNumberError:
             errors[CONF_PHONE_NUMBER] = "invalid_phone_number"
+        # The name becomes the title and the notify entity's name: a blank one
+        # must not fall back to the phone number, which would show it everywhere.
+        name = user_input[CONF_NAME].strip()
+        if not name:
+            errors[CONF_NAME] = "name_required"
         sendname = user_input.get(CONF_SENDNAME, "").strip()
         if sendname and not SENDNAME_PATTERN.fullmatch(sendname):
             errors[CONF_SENDNAME] = "invalid_sendname"
         if phone_number is None or errors:
             return None
 
-        data = {
-            CONF_NAME: user_input[CONF_NAME].strip() or phone_number,
-            CONF_PHONE_NUMBER: phone_number,
-        }
+        data = {CONF_NAME: name, CONF_PHONE_NUMBER: phone_number}
         if sendname:
             data[CONF_SENDNAME] = sendname
         return data

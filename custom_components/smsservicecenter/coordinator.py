@@ -6,13 +6,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from .api import (
     HistoryPage,
     Packet,
+    SmsServiceCenterApiError,
     SmsServiceCenterAuthenticationError,
     SmsServiceCenterClient,
     SmsServiceCenterConnectionError,
@@ -36,7 +37,8 @@ class AccountStatus:
     """What the coordinator knows about one account."""
 
     credits: int
-    sendname: str
+    sendname: str | None
+    """The default sendname, or None when the account has none."""
     messages_last_30_days: int
     last_message_sent: datetime | None
 
@@ -75,7 +77,7 @@ class SmsServiceCenterCoordinator(DataUpdateCoordinator[AccountStatus]):
         """Fetch the account status from the API."""
         try:
             credits_ = await self.client.get_credits()
-            sendname = await self.client.get_sendname()
+            sendname = await async_get_default_sendname(self.client)
             first_page = await self.client.get_history()
             last_page = first_page
             if first_page.total_pages > 1:
@@ -109,13 +111,25 @@ class SmsServiceCenterCoordinator(DataUpdateCoordinator[AccountStatus]):
 
     async def async_set_credits(self, credits_: int) -> None:
         """Store a freshly fetched balance without polling everything again."""
-        self.async_set_updated_data(replace(self.data, credits=credits_))
+        self._async_publish(replace(self.data, credits=credits_))
         await self._async_update_low_credits_issue(credits_)
 
     async def async_set_sendname(self, sendname: str) -> None:
         """Set the account's default sendname and publish the one the API now uses."""
         sendname = await self.client.set_sendname(sendname)
-        self.async_set_updated_data(replace(self.data, sendname=sendname))
+        self._async_publish(replace(self.data, sendname=sendname))
+
+    @callback
+    def _async_publish(self, data: AccountStatus) -> None:
+        """Show one changed value of the account status to the entities.
+
+        Unlike ``async_set_updated_data`` this leaves ``last_update_success`` and
+        the poll schedule alone: one answered call is no successful update of
+        everything, so a failing coordinator stays failed (its entities stay
+        unavailable) until the next poll succeeds, and the poll is not put off.
+        """
+        self.data = data
+        self.async_update_listeners()
 
     async def _async_update_low_credits_issue(self, credits_: int) -> None:
         """Raise or clear the low credits repair issue for this balance."""
@@ -133,6 +147,19 @@ class SmsServiceCenterCoordinator(DataUpdateCoordinator[AccountStatus]):
         except SmsServiceCenterError as err:
             LOGGER.debug("Could not fetch the packet list: %s", err)
             return None
+
+
+async def async_get_default_sendname(client: SmsServiceCenterClient) -> str | None:
+    """Return the account's default sendname, or None when it has none.
+
+    For an account without a default sendname the API answers HTTP 200 with
+    ``{"status": "error", "message": "Invalid request"}``; other errors propagate.
+    """
+    try:
+        return await client.get_sendname()
+    except SmsServiceCenterApiError as err:
+        LOGGER.debug("The account has no default sendname: %s", err)
+        return None
 
 
 def _count_messages(first_page: HistoryPage, last_page: HistoryPage) -> int:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
-from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.components.diagnostics import REDACTED, async_redact_data
 from homeassistant.const import CONF_API_TOKEN, CONF_UNIQUE_ID
 
 from .api import Packet, SmsServiceCenterError
-from .const import CONF_PHONE_NUMBER
+from .const import CONF_PHONE_NUMBER, SUBENTRY_TYPE_RECIPIENT
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -36,7 +36,9 @@ async def async_get_config_entry_diagnostics(
             packets_error = str(err)
 
     return {
-        "config_entry": async_redact_data(entry.as_dict(), TO_REDACT),
+        "config_entry": _redact_phone_numbers(
+            async_redact_data(entry.as_dict(), TO_REDACT), _phone_numbers(entry)
+        ),
         "coordinator": {
             "last_update_success": coordinator.last_update_success,
             "last_exception": (
@@ -61,6 +63,32 @@ async def async_get_config_entry_diagnostics(
         ),
         "packets_error": packets_error,
     }
+
+
+def _phone_numbers(entry: SmsServiceCenterConfigEntry) -> set[str]:
+    """Return the recipients' phone numbers, with and without the leading +."""
+    numbers: set[str] = set()
+    for subentry in entry.get_subentries_of_type(SUBENTRY_TYPE_RECIPIENT):
+        number: str = subentry.data[CONF_PHONE_NUMBER]
+        numbers |= {number, number.removeprefix("+")}
+    return numbers
+
+
+def _redact_phone_numbers(data: Any, numbers: set[str]) -> Any:
+    """Redact every string that holds one of ``numbers``.
+
+    Recipients saved by older versions with a blank name were named after their
+    phone number, so their title and name would show it.
+    """
+    if isinstance(data, str):
+        return REDACTED if any(number in data for number in numbers) else data
+    if isinstance(data, dict):
+        return {
+            key: _redact_phone_numbers(value, numbers) for key, value in data.items()
+        }
+    if isinstance(data, list):
+        return [_redact_phone_numbers(value, numbers) for value in data]
+    return data
 
 
 def _packet_as_dict(packet: Packet) -> dict[str, Any]:
