@@ -265,6 +265,13 @@ def test_connection_error_defaults() -> None:
     assert err.request_may_have_reached_server is True
 
 
+def test_response_error_defaults() -> None:
+    """A response error made without a status does not claim the request was accepted."""
+    err = SmsServiceCenterResponseError("boom")
+    assert err.http_status is None
+    assert err.request_accepted is False
+
+
 # Successful responses
 
 
@@ -333,6 +340,21 @@ async def test_send(client: SmsServiceCenterClient) -> None:
     assert result == SendResult(
         message_id="f89d33b3-da08-40fe-b4be-182a381b8e77", test_mode=True
     )
+
+
+@pytest.mark.parametrize(("testmode", "test_mode"), [(0, False), (1, True)])
+async def test_send_testmode_as_integer(
+    fake_api: FakeApi, client: SmsServiceCenterClient, testmode: int, test_mode: bool
+) -> None:
+    """The integers 0 and 1, as Laravel APIs often send booleans, are read as booleans."""
+    fake_api.reply(
+        {"status": "success", "details": {"messageid": "f89d", "testmode": testmode}}
+    )
+
+    result = await client.send(NUMBERS, "Hello")
+
+    assert result == SendResult(message_id="f89d", test_mode=test_mode)
+    assert type(result.test_mode) is bool
 
 
 async def test_get_sendname(client: SmsServiceCenterClient) -> None:
@@ -717,11 +739,14 @@ async def test_server_error(
 async def test_unexpected_client_error_status(
     fake_api: FakeApi, client: SmsServiceCenterClient, status: int
 ) -> None:
-    """Other HTTP 4xx statuses raise a response error."""
+    """Other HTTP 4xx statuses raise a response error: the request was not accepted."""
     fake_api.reply({"message": "Nope"}, status=status)
 
-    with pytest.raises(SmsServiceCenterResponseError, match=str(status)):
-        await client.get_credits()
+    with pytest.raises(SmsServiceCenterResponseError, match=str(status)) as exc_info:
+        await client.send(NUMBERS, "Hello")
+
+    assert exc_info.value.http_status == status
+    assert exc_info.value.request_accepted is False
 
 
 async def test_redirect_is_not_followed(
@@ -730,10 +755,12 @@ async def test_redirect_is_not_followed(
     """A redirect raises a response error instead of re-sending (a send) elsewhere."""
     fake_api.reply(status=302, text="", headers={"Location": "/elsewhere"})
 
-    with pytest.raises(SmsServiceCenterResponseError, match="redirect"):
+    with pytest.raises(SmsServiceCenterResponseError, match="redirect") as exc_info:
         await client.send(NUMBERS, "Hello")
 
     assert [request.path for request in fake_api.requests] == ["/api/v2/send"]
+    assert exc_info.value.http_status == 302
+    assert exc_info.value.request_accepted is False
 
 
 async def test_send_is_not_retried(
@@ -859,11 +886,28 @@ async def test_body_not_json(
     text: str | bytes,
     content_type: str,
 ) -> None:
-    """A 200 response that is not JSON raises a response error."""
+    """A 200 response that is not JSON raises a response error; the request was accepted."""
     fake_api.reply(text=text, content_type=content_type)
 
-    with pytest.raises(SmsServiceCenterResponseError):
+    with pytest.raises(SmsServiceCenterResponseError) as exc_info:
         await call(client)
+
+    assert exc_info.value.http_status == 200
+    assert exc_info.value.request_accepted is True
+
+
+@pytest.mark.parametrize("status", [201, 202, 204])
+async def test_other_success_status_unreadable(
+    fake_api: FakeApi, client: SmsServiceCenterClient, status: int
+) -> None:
+    """Any 2xx answer whose body cannot be read means the request was accepted."""
+    fake_api.reply(text="<html>Sent</html>", status=status, content_type="text/html")
+
+    with pytest.raises(SmsServiceCenterResponseError) as exc_info:
+        await client.send(NUMBERS, "Hello")
+
+    assert exc_info.value.http_status == status
+    assert exc_info.value.request_accepted is True
 
 
 @pytest.mark.parametrize(
@@ -876,8 +920,10 @@ async def test_body_not_an_object(
     """A JSON body that is not an object raises a response error."""
     fake_api.reply(body)
 
-    with pytest.raises(SmsServiceCenterResponseError, match="JSON object"):
+    with pytest.raises(SmsServiceCenterResponseError, match="JSON object") as exc_info:
         await call(client)
+
+    assert exc_info.value.http_status == 200
 
 
 @pytest.mark.parametrize("call", V2_CALLS.values(), ids=V2_CALLS.keys())
@@ -887,8 +933,10 @@ async def test_missing_status(
     """A v2 response without a status raises a response error."""
     fake_api.reply({"details": 3})
 
-    with pytest.raises(SmsServiceCenterResponseError, match="status"):
+    with pytest.raises(SmsServiceCenterResponseError, match="status") as exc_info:
         await call(client)
+
+    assert exc_info.value.http_status == 200
 
 
 @pytest.mark.parametrize("call", V2_CALLS.values(), ids=V2_CALLS.keys())
@@ -898,8 +946,10 @@ async def test_missing_details(
     """A successful v2 response without details raises a response error."""
     fake_api.reply({"status": "success"})
 
-    with pytest.raises(SmsServiceCenterResponseError, match="details"):
+    with pytest.raises(SmsServiceCenterResponseError, match="details") as exc_info:
         await call(client)
+
+    assert exc_info.value.http_status == 200
 
 
 @pytest.mark.parametrize("call", ALL_CALLS.values(), ids=ALL_CALLS.keys())
@@ -954,8 +1004,10 @@ async def test_credits_wrong_type(
     """A credit balance that is not an integer (booleans included) raises a response error."""
     fake_api.reply({"status": "success", "details": details})
 
-    with pytest.raises(SmsServiceCenterResponseError, match="integer"):
+    with pytest.raises(SmsServiceCenterResponseError, match="integer") as exc_info:
         await client.get_credits()
+
+    assert exc_info.value.http_status == 200
 
 
 @pytest.mark.parametrize(
@@ -970,8 +1022,10 @@ async def test_sendname_wrong_type(
     """A sendname that is not a string raises a response error."""
     fake_api.reply({"status": "success", "details": details})
 
-    with pytest.raises(SmsServiceCenterResponseError, match="string"):
+    with pytest.raises(SmsServiceCenterResponseError, match="string") as exc_info:
         await call(client)
+
+    assert exc_info.value.http_status == 200
 
 
 @pytest.mark.parametrize(
@@ -1009,8 +1063,10 @@ async def test_packets_malformed(
     """Packets with a missing or wrongly typed field raise a response error."""
     fake_api.reply(body)
 
-    with pytest.raises(SmsServiceCenterResponseError):
+    with pytest.raises(SmsServiceCenterResponseError) as exc_info:
         await client.get_packets()
+
+    assert exc_info.value.http_status == 200
 
 
 @pytest.mark.parametrize(
@@ -1021,8 +1077,12 @@ async def test_packets_malformed(
         {"testmode": True},
         {"messageid": 123, "testmode": True},
         {"messageid": "f89d33b3"},
-        {"messageid": "f89d33b3", "testmode": 1},
+        {"messageid": "f89d33b3", "testmode": 2},
+        {"messageid": "f89d33b3", "testmode": -1},
+        {"messageid": "f89d33b3", "testmode": 1.0},
+        {"messageid": "f89d33b3", "testmode": None},
         {"messageid": "f89d33b3", "testmode": "true"},
+        {"messageid": "f89d33b3", "testmode": "1"},
     ],
     ids=[
         "null",
@@ -1030,18 +1090,28 @@ async def test_packets_malformed(
         "messageid_missing",
         "messageid_int",
         "testmode_missing",
-        "testmode_int",
+        "testmode_int_2",
+        "testmode_int_negative",
+        "testmode_float",
+        "testmode_null",
         "testmode_string",
+        "testmode_string_digit",
     ],
 )
 async def test_send_result_malformed(
     fake_api: FakeApi, client: SmsServiceCenterClient, details: object
 ) -> None:
-    """A send result with a missing or wrongly typed field raises a response error."""
+    """A send result with a missing or wrongly typed field raises a response error.
+
+    The server answered 200, so it accepted the request: the message may have been sent.
+    """
     fake_api.reply({"status": "success", "details": details})
 
-    with pytest.raises(SmsServiceCenterResponseError):
+    with pytest.raises(SmsServiceCenterResponseError) as exc_info:
         await client.send(NUMBERS, "Hello")
+
+    assert exc_info.value.http_status == 200
+    assert exc_info.value.request_accepted is True
 
 
 def _history(**changes: Any) -> dict[str, Any]:
@@ -1131,8 +1201,10 @@ async def test_history_malformed(
     """A history page with a missing or wrongly typed field raises a response error."""
     fake_api.reply({"status": "success", "details": details})
 
-    with pytest.raises(SmsServiceCenterResponseError):
+    with pytest.raises(SmsServiceCenterResponseError) as exc_info:
         await client.get_history()
+
+    assert exc_info.value.http_status == 200
 
 
 # Validation before any request

@@ -228,7 +228,8 @@ async def test_send_sms_one_request_normalised_numbers(
         "credits_estimate": 2,
     }
     assert state.credits == 98
-    # The coordinator polled the simulator again after the send.
+    # The coordinator polls the simulator again after the send, in the background.
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert CREDITS_REQUEST in state.requests[state.requests.index(SEND_REQUEST) :]
     assert _state(hass, _credits_entity_id(hass, entry)) == "98"
 
@@ -349,6 +350,28 @@ async def test_send_server_error_may_have_been_sent(
     assert state.messages == []
 
 
+async def test_send_accepted_but_unreadable_may_have_been_sent(
+    hass: HomeAssistant, entry: ConfigEntry, state: SimulatorState
+) -> None:
+    """A 200 answer to a send that is not JSON says it may have been sent, then polls."""
+    state.fail_next = 200
+
+    with pytest.raises(HomeAssistantError, match="MAY have been sent") as exc_info:
+        await hass.services.async_call(
+            DOMAIN,
+            "send_sms",
+            {"recipients": ["0612345678"], "message": "Are you there?"},
+            blocking=True,
+            return_response=True,
+        )
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert exc_info.value.translation_key == "send_outcome_unknown"
+    assert state.requests.count(SEND_REQUEST) == 1
+    # The account was polled again, so the sensors help to check what happened.
+    assert CREDITS_REQUEST in state.requests[state.requests.index(SEND_REQUEST) :]
+
+
 @pytest.mark.parametrize("simulator_test_mode", [True])
 async def test_send_in_test_mode(
     hass: HomeAssistant, entry: ConfigEntry, state: SimulatorState
@@ -374,3 +397,26 @@ async def test_send_in_test_mode(
     issue = issue_registry.async_get_issue(DOMAIN, issue_id)
     assert issue is not None
     assert issue.translation_key == ISSUE_TEST_MODE
+
+
+@pytest.mark.parametrize(("simulator_credits", "simulator_test_mode"), [(1, True)])
+async def test_test_mode_sends_more_than_the_balance(
+    hass: HomeAssistant, entry: ConfigEntry, state: SimulatorState
+) -> None:
+    """Once a send was answered in test mode, sends the balance cannot pay still go out."""
+    for recipients, message in (
+        (["0612345678"], "Just testing"),
+        (["0612345678", "0687654321"], "x" * 161),
+    ):
+        await hass.services.async_call(
+            DOMAIN,
+            "send_sms",
+            {"recipients": recipients, "message": message},
+            blocking=True,
+        )
+
+    assert [sent.numbers for sent in state.messages] == [
+        ("+31612345678",),
+        ("+31612345678", "+31687654321"),
+    ]
+    assert state.credits == 1

@@ -70,6 +70,16 @@ def credits_json(balance: int) -> dict[str, Any]:
     return {"json": {"status": "success", "details": balance}}
 
 
+def send_json(testmode: object) -> dict[str, Any]:
+    """Return the send endpoint's answer with this ``testmode``."""
+    return {
+        "json": {
+            "status": "success",
+            "details": {"messageid": MESSAGE_ID, "testmode": testmode},
+        }
+    }
+
+
 def send_requests(aioclient_mock: AiohttpClientMocker) -> list[Any]:
     """Return the JSON bodies of the send requests made."""
     return [
@@ -199,9 +209,61 @@ async def test_send_sms_refreshes_credits(
     mock_endpoints(aioclient_mock, credits_=credits_json(249))
 
     await send_sms(hass, recipients=["+31612345678"], message="Hello")
+    await hass.async_block_till_done(wait_background_tasks=True)
 
     assert (state := hass.states.get("sensor.sms_service_center_credits"))
     assert state.state == "249"
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_send_sms_does_not_wait_for_refresh(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """Test the action returns before the account is polled again, then it is."""
+    refresh_started = asyncio.Event()
+    release = asyncio.Event()
+
+    async def slow_history(
+        method: str, url: URL, data: Any
+    ) -> AiohttpClientMockResponse:
+        """Answer the history only when the test allows it."""
+        refresh_started.set()
+        await release.wait()
+        return AiohttpClientMockResponse(
+            method, url, json=load_json_fixture("history.json")
+        )
+
+    mock_endpoints(
+        aioclient_mock,
+        credits_=credits_json(240),
+        history={"side_effect": slow_history},
+    )
+
+    send_task = asyncio.create_task(
+        send_sms(hass, recipients=["+31612345678"], message="Hello")
+    )
+    await refresh_started.wait()
+    # The refresh is blocked: a few turns of the event loop finish an action that
+    # does not wait for it.
+    for _ in range(20):
+        if send_task.done():
+            break
+        await asyncio.sleep(0)
+
+    assert send_task.done()
+    response = send_task.result()
+    assert response is not None
+    assert response["message_id"] == MESSAGE_ID
+    assert refresh_started.is_set()
+    # The cost (1 of 250 credits) is booked right away; the poll is still running.
+    assert (state := hass.states.get("sensor.sms_service_center_credits"))
+    assert state.state == "249"
+
+    release.set()
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert (state := hass.states.get("sensor.sms_service_center_credits"))
+    assert state.state == "240"
 
 
 @pytest.mark.parametrize(
@@ -303,7 +365,7 @@ async def test_insufficient_credits(
 
     with pytest.raises(
         ServiceValidationError,
-        match="Sending needs about 4 credits, but the account has 3 left",
+        match="Not enough credits: sending needs 4 and the account has 3 left",
     ) as exc_info:
         await send_sms(
             hass, recipients=["+31612345678", "+31687654321"], message=LONG_MESSAGE
@@ -314,6 +376,68 @@ async def test_insufficient_credits(
     assert send_requests(aioclient_mock) == []
     assert (state := hass.states.get("sensor.sms_service_center_credits"))
     assert state.state == "3"
+
+
+async def test_insufficient_credits_for_one(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """Test the refusal reads well when a single credit is missing."""
+    mock_endpoints(aioclient_mock, credits_=credits_json(0))
+    await setup_entry(hass, mock_config_entry)
+
+    with pytest.raises(ServiceValidationError) as exc_info:
+        await send_sms(hass, recipients=["+31612345678"], message="Hello")
+
+    assert str(exc_info.value).startswith(
+        "Not enough credits: sending needs 1 and the account has 0 left. Buy credits"
+    )
+    assert exc_info.value.translation_placeholders == {
+        "credits_estimate": "1",
+        "credits": "0",
+    }
+    assert send_requests(aioclient_mock) == []
+
+
+async def test_test_mode_skips_credit_check(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """Test a send is not refused for credits while the account is in test mode.
+
+    Test mode sends cost nothing: once a send was answered in test mode, the balance
+    is not checked; once one is answered live again, it is.
+    """
+    mock_endpoints(aioclient_mock, credits_=credits_json(1), send=send_json(True))
+    await setup_entry(hass, mock_config_entry)
+
+    # Until a send says so, the account is not known to be in test mode.
+    with pytest.raises(ServiceValidationError) as exc_info:
+        await send_sms(hass, recipients=["+31612345678"], message=LONG_MESSAGE)
+    assert exc_info.value.translation_key == "insufficient_credits"
+
+    await send_sms(hass, recipients=["+31612345678"], message="Hello")
+    await hass.async_block_till_done(wait_background_tasks=True)
+    mock_endpoints(aioclient_mock, credits_=credits_json(1), send=send_json(False))
+
+    response = await send_sms(
+        hass, recipients=["+31612345678", "+31687654321"], message=LONG_MESSAGE
+    )
+
+    assert response is not None
+    assert response["credits_estimate"] == 4
+    assert credits_requests(aioclient_mock) == 0
+    assert len(send_requests(aioclient_mock)) == 1
+
+    # That send was answered live: the next one is checked against the balance again.
+    await hass.async_block_till_done(wait_background_tasks=True)
+    aioclient_mock.mock_calls.clear()
+    with pytest.raises(ServiceValidationError) as exc_info:
+        await send_sms(hass, recipients=["+31612345678"], message=LONG_MESSAGE)
+    assert exc_info.value.translation_key == "insufficient_credits"
+    assert send_requests(aioclient_mock) == []
 
 
 async def test_credits_topped_up_since_last_poll(
@@ -403,6 +527,111 @@ async def test_send_sms_timeout(
 
     assert exc_info.value.translation_key == "send_outcome_unknown"
     assert len(send_requests(aioclient_mock)) == 1
+
+
+@pytest.mark.parametrize(
+    "send",
+    [
+        {"text": "<!DOCTYPE html><html><body>Sent!</body></html>"},
+        {"status": HTTPStatus.ACCEPTED, "text": "<html>Queued</html>"},
+        {"json": {"status": "success"}},
+        {"json": {"status": "success", "details": {"testmode": False}}},
+        {"json": {"status": "success", "details": {"messageid": MESSAGE_ID}}},
+        send_json(2),
+        send_json("false"),
+    ],
+    ids=[
+        "html",
+        "accepted_html",
+        "no_details",
+        "messageid_missing",
+        "testmode_missing",
+        "testmode_2",
+        "testmode_string",
+    ],
+)
+@pytest.mark.usefixtures("init_integration")
+async def test_send_sms_accepted_but_unreadable(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, send: dict[str, Any]
+) -> None:
+    """Test an accepted send whose answer cannot be read says it MAY have been sent.
+
+    Saying it could not be read would invite a resend, and a duplicate SMS costs money.
+    The account is polled again, so the sensors help the user check.
+    """
+    mock_endpoints(aioclient_mock, send=send, credits_=credits_json(249))
+
+    with pytest.raises(HomeAssistantError, match="MAY have been sent") as exc_info:
+        await send_sms(hass, recipients=["+31612345678"], message="Hello")
+
+    assert exc_info.value.translation_key == "send_outcome_unknown"
+    assert len(send_requests(aioclient_mock)) == 1
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert credits_requests(aioclient_mock) == 1
+    assert (state := hass.states.get("sensor.sms_service_center_credits"))
+    assert state.state == "249"
+
+
+@pytest.mark.parametrize(
+    "send",
+    [
+        {"status": HTTPStatus.UNPROCESSABLE_ENTITY, "json": {"message": "Invalid"}},
+        {"status": HTTPStatus.FOUND, "text": ""},
+    ],
+    ids=["unprocessable", "redirect"],
+)
+@pytest.mark.usefixtures("init_integration")
+async def test_send_sms_not_accepted_unreadable(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, send: dict[str, Any]
+) -> None:
+    """Test a send the server did not accept (3xx/4xx) is not reported as maybe sent."""
+    mock_endpoints(aioclient_mock, send=send)
+
+    with pytest.raises(HomeAssistantError, match="could not be read") as exc_info:
+        await send_sms(hass, recipients=["+31612345678"], message="Hello")
+
+    assert exc_info.value.translation_key == "invalid_response"
+    assert len(send_requests(aioclient_mock)) == 1
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_send_outcome_unknown_refreshes(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """Test the account is polled after a send that may have gone out."""
+    mock_endpoints(
+        aioclient_mock, send={"exc": TimeoutError()}, credits_=credits_json(249)
+    )
+
+    with pytest.raises(HomeAssistantError) as exc_info:
+        await send_sms(hass, recipients=["+31612345678"], message="Hello")
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert exc_info.value.translation_key == "send_outcome_unknown"
+    assert credits_requests(aioclient_mock) == 1
+    assert (state := hass.states.get("sensor.sms_service_center_credits"))
+    assert state.state == "249"
+
+
+@pytest.mark.parametrize(("testmode", "test_mode"), [(0, False), (1, True)])
+@pytest.mark.usefixtures("init_integration")
+async def test_send_sms_testmode_as_integer(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    issue_registry: ir.IssueRegistry,
+    testmode: int,
+    test_mode: bool,
+) -> None:
+    """Test a test mode flag sent as 0 or 1 is read, not taken for an unreadable answer."""
+    mock_endpoints(aioclient_mock, send=send_json(testmode))
+
+    response = await send_sms(hass, recipients=["+31612345678"], message="Hello")
+
+    assert response is not None
+    assert response["test_mode"] is test_mode
+    assert (
+        issue_registry.async_get_issue(DOMAIN, f"test_mode_{ENTRY_ID}") is not None
+    ) is test_mode
 
 
 @pytest.mark.usefixtures("init_integration")

@@ -44,6 +44,8 @@ class SmsServiceCenterData:
     client: SmsServiceCenterClient
     coordinator: SmsServiceCenterCoordinator
     send_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    test_mode: bool = False
+    """Whether the last send was answered in test mode; test mode sends cost nothing."""
 
 
 type SmsServiceCenterConfigEntry = ConfigEntry[SmsServiceCenterData]

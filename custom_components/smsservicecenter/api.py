@@ -10,13 +10,16 @@ Example::
 
 The client never retries a request. In particular :meth:`SmsServiceCenterClient.send`
 is sent exactly once: when it fails with a :class:`SmsServiceCenterConnectionError`,
-``request_may_have_reached_server`` tells whether the message may have been sent.
+``request_may_have_reached_server`` tells whether the message may have been sent; when
+it fails with a :class:`SmsServiceCenterResponseError` whose ``request_accepted`` is
+true, the server accepted the request but its answer could not be read, so the message
+may have been sent as well.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -114,6 +117,25 @@ class SmsServiceCenterResponseError(SmsServiceCenterError):
     Raised for HTML or other non-JSON bodies, malformed JSON, unexpected shapes,
     missing or wrongly typed fields, redirects and unexpected HTTP 4xx statuses.
     """
+
+    def __init__(self, message: str, *, http_status: int | None = None) -> None:
+        """Initialise the error.
+
+        Args:
+            message: A description of the problem.
+            http_status: The HTTP status of the answer, or ``None`` when unknown.
+                The client always sets it: a 2xx status means the server accepted
+                the request and only the body could not be read; a 3xx or 4xx
+                status means the server did not accept the request.
+
+        """
+        super().__init__(message)
+        self.http_status = http_status
+
+    @property
+    def request_accepted(self) -> bool:
+        """Return whether the server answered 2xx, so a send may have gone out."""
+        return self.http_status is not None and 200 <= self.http_status < 300
 
 
 class SmsServiceCenterApiError(SmsServiceCenterError):
@@ -278,21 +300,12 @@ class SmsServiceCenterClient:
 
     async def get_credits(self) -> int:
         """Return the number of SMS credits left on the account."""
-        details = await self._request_v2("GET", _PATH_CREDITS)
-        if not _is_int(details):
-            raise SmsServiceCenterResponseError(
-                f"Expected an integer credit balance, got {_type_name(details)}"
-            )
-        return details
+        return await self._request_v2("GET", _PATH_CREDITS, _read_credits)
 
     async def get_packets(self) -> tuple[Packet, ...]:
         """Return the credit packets that are for sale (public endpoint)."""
-        body = await self._request("GET", _PATH_PACKETS, authenticated=False)
-        if "status" in body and body["status"] != "success":
-            raise self._api_error(body)
-        return tuple(
-            Packet.from_dict(item)
-            for item in _get_list(body, "data", "packets response")
+        return await self._request(
+            "GET", _PATH_PACKETS, self._read_packets, authenticated=False
         )
 
     async def send(
@@ -313,6 +326,8 @@ class SmsServiceCenterClient:
                 was sent.
             SmsServiceCenterConnectionError: See ``request_may_have_reached_server``
                 to know whether the message may have been sent anyway.
+            SmsServiceCenterResponseError: The answer could not be read; when
+                ``request_accepted`` is true the message may have been sent.
 
         """
         if isinstance(numbers, str | bytes) or not isinstance(numbers, Sequence):
@@ -334,17 +349,13 @@ class SmsServiceCenterClient:
         if sendname is not None:
             _validate_sendname(sendname)
             payload["sendname"] = sendname
-        details = await self._request_v2("POST", _PATH_SEND, json_body=payload)
-        return SendResult.from_dict(details)
+        return await self._request_v2(
+            "POST", _PATH_SEND, SendResult.from_dict, json_body=payload
+        )
 
     async def get_sendname(self) -> str:
         """Return the account's default sender name."""
-        details = await self._request_v2("GET", _PATH_SENDNAME)
-        if not isinstance(details, str):
-            raise SmsServiceCenterResponseError(
-                f"Expected a sender name string, got {_type_name(details)}"
-            )
-        return details
+        return await self._request_v2("GET", _PATH_SENDNAME, _read_sendname)
 
     async def set_sendname(self, sendname: str) -> str:
         """Set the account's default sender name and return the one now in use.
@@ -355,14 +366,9 @@ class SmsServiceCenterClient:
 
         """
         _validate_sendname(sendname)
-        details = await self._request_v2(
-            "POST", _PATH_SENDNAME, json_body={"sendname": sendname}
+        return await self._request_v2(
+            "POST", _PATH_SENDNAME, _read_sendname, json_body={"sendname": sendname}
         )
-        if not isinstance(details, str):
-            raise SmsServiceCenterResponseError(
-                f"Expected a sender name string, got {_type_name(details)}"
-            )
-        return details
 
     async def get_history(self, page: int = 1) -> HistoryPage:
         """Return one page (1-based) of the messages sent in the last 30 days.
@@ -373,8 +379,9 @@ class SmsServiceCenterClient:
         """
         if not _is_int(page) or page < 1:
             raise SmsServiceCenterValidationError("page must be an integer >= 1")
-        details = await self._request_v2("GET", _PATH_HISTORY, params={"page": page})
-        return HistoryPage.from_dict(details)
+        return await self._request_v2(
+            "GET", _PATH_HISTORY, HistoryPage.from_dict, params={"page": page}
+        )
 
     async def close(self) -> None:
         """Close the session if the client created it."""
@@ -396,37 +403,62 @@ class SmsServiceCenterClient:
         """Leave the async context manager and close an owned session."""
         await self.close()
 
-    async def _request_v2(
+    async def _request_v2[T](
         self,
         method: str,
         path: str,
+        read_details: Callable[[object], T],
         *,
         json_body: Mapping[str, str] | None = None,
         params: Mapping[str, int] | None = None,
-    ) -> object:
-        """Make an authenticated v2 request and return its ``details``."""
-        body = await self._request(method, path, json_body=json_body, params=params)
+    ) -> T:
+        """Make an authenticated v2 request; return ``read_details`` of its ``details``."""
+
+        def read(body: dict[str, Any]) -> T:
+            return read_details(self._v2_details(body))
+
+        return await self._request(
+            method, path, read, json_body=json_body, params=params
+        )
+
+    def _v2_details(self, body: Mapping[str, Any]) -> object:
+        """Return the ``details`` of a v2 response, or raise its error."""
         status = body.get("status")
         if status == "success":
             if "details" not in body:
                 raise SmsServiceCenterResponseError(
                     "The response has no 'details' field"
                 )
-            return body["details"]
+            details: object = body["details"]
+            return details
         if "status" not in body:
             raise SmsServiceCenterResponseError("The response has no 'status' field")
         raise self._api_error(body)
 
-    async def _request(
+    def _read_packets(self, body: Mapping[str, Any]) -> tuple[Packet, ...]:
+        """Return the packets of the packets endpoint's answer, or raise its error."""
+        if "status" in body and body["status"] != "success":
+            raise self._api_error(body)
+        return tuple(
+            Packet.from_dict(item)
+            for item in _get_list(body, "data", "packets response")
+        )
+
+    async def _request[T](
         self,
         method: str,
         path: str,
+        read: Callable[[dict[str, Any]], T],
         *,
         authenticated: bool = True,
         json_body: Mapping[str, str] | None = None,
         params: Mapping[str, int] | None = None,
-    ) -> dict[str, Any]:
-        """Make one request and return the decoded JSON object."""
+    ) -> T:
+        """Make one request and return what ``read`` makes of the decoded JSON object.
+
+        Every :class:`SmsServiceCenterResponseError` raised here, also by ``read``,
+        carries the HTTP status of the answer.
+        """
         headers = {
             "Content-Type": "application/json",
             "Accept": "application/json",
@@ -497,7 +529,8 @@ class SmsServiceCenterClient:
         if not 200 <= status < 300:
             hint = " (redirect; check the API base URL)" if 300 <= status < 400 else ""
             raise SmsServiceCenterResponseError(
-                f"Unexpected HTTP {status} response from {self._host}{hint}"
+                f"Unexpected HTTP {status} response from {self._host}{hint}",
+                http_status=status,
             )
 
         try:
@@ -505,13 +538,20 @@ class SmsServiceCenterClient:
         except (ValueError, RecursionError) as err:
             raise SmsServiceCenterResponseError(
                 f"Expected a JSON response from {self._host}, got invalid "
-                f"{content_type or 'untyped'} content"
+                f"{content_type or 'untyped'} content",
+                http_status=status,
             ) from err
         if not isinstance(decoded, dict):
             raise SmsServiceCenterResponseError(
-                f"Expected a JSON object, got {_type_name(decoded)}"
+                f"Expected a JSON object, got {_type_name(decoded)}",
+                http_status=status,
             )
-        return decoded
+        try:
+            return read(decoded)
+        except SmsServiceCenterResponseError as err:
+            # The readers do not know the status of the answer they read.
+            err.http_status = status
+            raise
 
     def _api_error(self, body: Mapping[str, Any]) -> SmsServiceCenterApiError:
         """Return the error for a response whose status is not ``success``."""
@@ -602,6 +642,24 @@ def _describe(err: BaseException) -> str:
     return f"{type(err).__name__}: {text}" if text else type(err).__name__
 
 
+def _read_credits(details: object) -> int:
+    """Return the credit balance in the ``details`` of the credits endpoint."""
+    if not _is_int(details):
+        raise SmsServiceCenterResponseError(
+            f"Expected an integer credit balance, got {_type_name(details)}"
+        )
+    return details
+
+
+def _read_sendname(details: object) -> str:
+    """Return the sender name in the ``details`` of the sendname endpoint."""
+    if not isinstance(details, str):
+        raise SmsServiceCenterResponseError(
+            f"Expected a sender name string, got {_type_name(details)}"
+        )
+    return details
+
+
 def _is_int(value: object) -> TypeIs[int]:
     """Return whether ``value`` is an int and not a bool."""
     return isinstance(value, int) and not isinstance(value, bool)
@@ -660,13 +718,15 @@ def _get_int(obj: Mapping[str, Any], key: str, what: str) -> int:
 
 
 def _get_bool(obj: Mapping[str, Any], key: str, what: str) -> bool:
-    """Return the boolean field ``key`` of ``obj``."""
+    """Return the boolean field ``key`` of ``obj``; the integers 0 and 1 count too."""
     value = _get_field(obj, key, what)
-    if not isinstance(value, bool):
-        raise SmsServiceCenterResponseError(
-            f"Expected {what} field {key!r} to be a boolean, got {_type_name(value)}"
-        )
-    return value
+    if isinstance(value, bool):
+        return value
+    if _is_int(value) and value in (0, 1):
+        return value == 1
+    raise SmsServiceCenterResponseError(
+        f"Expected {what} field {key!r} to be a boolean, got {_type_name(value)}"
+    )
 
 
 def _get_list(obj: Mapping[str, Any], key: str, what: str) -> list[Any]:

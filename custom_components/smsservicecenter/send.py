@@ -13,6 +13,7 @@ from .api import (
     SENDNAME_PATTERN,
     SmsServiceCenterConnectionError,
     SmsServiceCenterError,
+    SmsServiceCenterResponseError,
 )
 from .const import CONF_DEFAULT_COUNTRY, DEFAULT_COUNTRY, DOMAIN, LOGGER
 from .errors import api_error_to_home_assistant_error
@@ -124,8 +125,12 @@ async def _async_ensure_credits(
     """Refuse a send the account cannot pay for.
 
     The coordinator's balance may be up to one poll old: only when it looks too low
-    is the balance fetched again, and the send refused if it is still too low.
+    is the balance fetched again, and the send refused if it is still too low. While
+    the last send was answered in test mode the check is skipped: test mode sends
+    cost nothing, and the provider refuses a live send the account cannot pay for.
     """
+    if entry.runtime_data.test_mode:
+        return
     coordinator = entry.runtime_data.coordinator
     if credits_estimate <= coordinator.data.credits:
         return
@@ -135,6 +140,8 @@ async def _async_ensure_credits(
         raise api_error_to_home_assistant_error(hass, entry, err) from err
     await coordinator.async_set_credits(balance)
     if credits_estimate > balance:
+        # A precondition the user must fix (buy credits), not a failure: core raises
+        # ServiceValidationError for those, which is not logged with a traceback.
         raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key="insufficient_credits",
@@ -156,7 +163,9 @@ async def async_send_sms(
 
     Nothing is sent when the input is invalid or the account lacks the credits. The
     request is never retried: when the connection is lost after it may have reached
-    the server, the error says the message may have been sent.
+    the server, or the server accepted it but its answer cannot be read, the error
+    says the message may have been sent. The account is polled again afterwards, in
+    the background.
     """
     if not message.strip():
         raise ServiceValidationError(
@@ -183,16 +192,16 @@ async def async_send_sms(
         try:
             result = await runtime_data.client.send(numbers, message, sendname)
         except SmsServiceCenterError as err:
-            if (
-                isinstance(err, SmsServiceCenterConnectionError)
-                and err.request_may_have_reached_server
-            ):
+            if _may_have_been_sent(err):
+                # The credits and history sensors help the user check whether it went out.
+                _async_schedule_refresh(hass, entry)
                 raise HomeAssistantError(
                     translation_domain=DOMAIN,
                     translation_key="send_outcome_unknown",
                     translation_placeholders={"error": str(err)},
                 ) from err
             raise api_error_to_home_assistant_error(hass, entry, err) from err
+        runtime_data.test_mode = result.test_mode
         if not result.test_mode:
             # Book the cost before the lock is released, so the next send is checked
             # against what is left; the refresh below replaces it with the real balance.
@@ -204,7 +213,7 @@ async def async_send_sms(
         "SMS %s sent to %s (test mode: %s)", result.message_id, masked, result.test_mode
     )
     async_update_test_mode_issue(hass, entry, result.test_mode)
-    await coordinator.async_request_refresh()
+    _async_schedule_refresh(hass, entry)
     return SendOutcome(
         message_id=result.message_id,
         test_mode=result.test_mode,
@@ -212,4 +221,28 @@ async def async_send_sms(
         encoding=info.encoding,
         segments=info.segments,
         credits_estimate=credits_estimate,
+    )
+
+
+def _may_have_been_sent(err: SmsServiceCenterError) -> bool:
+    """Return whether a failed send request may still have sent the message.
+
+    That is so when the connection was lost after the request may have reached the
+    server, and when the server accepted the request (HTTP 2xx) but its answer
+    could not be read.
+    """
+    if isinstance(err, SmsServiceCenterConnectionError):
+        return err.request_may_have_reached_server
+    return isinstance(err, SmsServiceCenterResponseError) and err.request_accepted
+
+
+@callback
+def _async_schedule_refresh(
+    hass: HomeAssistant, entry: SmsServiceCenterConfigEntry
+) -> None:
+    """Poll the account after a send, without making the caller wait for it."""
+    entry.async_create_background_task(
+        hass,
+        entry.runtime_data.coordinator.async_request_refresh(),
+        name=f"{DOMAIN} refresh after send {entry.entry_id}",
     )

@@ -56,6 +56,7 @@ GET_HISTORY_SCHEMA = vol.Schema(
 )
 
 
+# Not HA's async_get_config_entry: it refuses when another account is set up, not loaded.
 @callback
 def async_resolve_entry(
     hass: HomeAssistant, entry_id: str | None
