@@ -1,26 +1,35 @@
 """Fixtures for the SMS Service Center tests."""
 
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timedelta
 import json
 from pathlib import Path
 from typing import Any
 from unittest.mock import AsyncMock, patch
 
-from homeassistant.config_entries import ConfigSubentryData
-from homeassistant.const import CONF_API_TOKEN, CONF_NAME, CONF_URL
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigSubentryData
+from homeassistant.const import CONF_API_TOKEN, CONF_NAME, CONF_URL, Platform
 from homeassistant.core import HomeAssistant
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 from syrupy.assertion import SnapshotAssertion
+from yarl import URL
 
+from custom_components.smsservicecenter import PLATFORMS
 from custom_components.smsservicecenter.const import (
     CONF_DEFAULT_COUNTRY,
     CONF_LOW_CREDITS_THRESHOLD,
     CONF_PHONE_NUMBER,
     CONF_SENDNAME,
     DOMAIN,
+    SCAN_INTERVAL,
     SUBENTRY_TYPE_RECIPIENT,
 )
 
@@ -38,10 +47,159 @@ PACKETS_URL = f"{BASE_URL}api/packets"
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
+# The sendname endpoint's answer for an account without a default sendname.
+NO_SENDNAME = {"status": "error", "message": "Invalid request"}
+
 
 def load_json_fixture(name: str) -> Any:
     """Return the parsed content of a JSON file in tests/fixtures."""
     return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+
+
+def credits_json(balance: int) -> dict[str, Any]:
+    """Return the credits endpoint's answer for a balance, as mock_endpoints takes it."""
+    return {"json": {"status": "success", "details": balance}}
+
+
+def history_details(
+    page: int, total_pages: int, sent_at: Sequence[datetime] = ()
+) -> dict[str, Any]:
+    """Return the details of one history page with a message per timestamp."""
+    return {
+        "messages": [
+            {
+                "id": f"message-{page}-{index}",
+                "uuid": f"message-{page}-{index}",
+                "date": "",
+                "datetime": when.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                "sendname": "HomeAssist",
+                "message": "Hello",
+                "count": 1,
+            }
+            for index, when in enumerate(sent_at)
+        ],
+        "totalpages": total_pages,
+        "currentpage": page,
+        "items_per_page": 50,
+    }
+
+
+def mock_endpoints(
+    aioclient_mock: AiohttpClientMocker,
+    *,
+    credits_: dict[str, Any] | None = None,
+    sendname: dict[str, Any] | None = None,
+    sendname_post: dict[str, Any] | None = None,
+    history: dict[str, Any] | None = None,
+    history_pages: dict[int, dict[str, Any]] | None = None,
+    send: dict[str, Any] | None = None,
+    packets: dict[str, Any] | None = None,
+) -> None:
+    """Answer every endpoint with the documented success shapes, except the ones given.
+
+    Each answer given is the keyword arguments of one mocked response;
+    ``history_pages`` answers single history pages with these details. The
+    answers and the requests recorded before are dropped.
+    """
+    aioclient_mock.clear_requests()
+    aioclient_mock.get(
+        CREDITS_URL, **(credits_ or {"json": load_json_fixture("credits.json")})
+    )
+    aioclient_mock.get(
+        SENDNAME_URL, **(sendname or {"json": load_json_fixture("sendname.json")})
+    )
+    aioclient_mock.post(
+        SENDNAME_URL,
+        **(sendname_post or {"json": {"status": "success", "details": "NewName"}}),
+    )
+    # A page asked for by number is answered before the catch-all history answer.
+    for page, details in (history_pages or {}).items():
+        aioclient_mock.get(
+            HISTORY_URL,
+            params={"page": page},
+            json={"status": "success", "details": details},
+        )
+    aioclient_mock.get(
+        HISTORY_URL, **(history or {"json": load_json_fixture("history.json")})
+    )
+    aioclient_mock.post(SEND_URL, **(send or {"json": load_json_fixture("send.json")}))
+    aioclient_mock.get(
+        PACKETS_URL, **(packets or {"json": load_json_fixture("packets.json")})
+    )
+
+
+def _posts(aioclient_mock: AiohttpClientMocker, url: str) -> list[tuple[Any, Any]]:
+    """Return the body and the headers of each POST request made to ``url``."""
+    return [
+        (data, headers)
+        for method, request_url, data, headers in aioclient_mock.mock_calls
+        if method.upper() == "POST" and request_url == URL(url)
+    ]
+
+
+def send_requests(aioclient_mock: AiohttpClientMocker) -> list[Any]:
+    """Return the JSON bodies of the send requests made."""
+    return [data for data, _headers in _posts(aioclient_mock, SEND_URL)]
+
+
+def send_tokens(aioclient_mock: AiohttpClientMocker) -> list[str]:
+    """Return the Authorization headers of the send requests made."""
+    return [
+        headers["Authorization"] for _data, headers in _posts(aioclient_mock, SEND_URL)
+    ]
+
+
+def sendname_requests(aioclient_mock: AiohttpClientMocker) -> list[Any]:
+    """Return the JSON bodies of the requests made to set the sendname."""
+    return [data for data, _headers in _posts(aioclient_mock, SENDNAME_URL)]
+
+
+@contextmanager
+def assert_no_requests(aioclient_mock: AiohttpClientMocker) -> Generator[None]:
+    """Assert that the code in the ``with`` block, raising or not, calls no endpoint."""
+    requests_before = aioclient_mock.call_count
+    try:
+        yield
+    finally:
+        assert aioclient_mock.call_count == requests_before
+
+
+async def setup_integration(
+    hass: HomeAssistant, entry: MockConfigEntry, *platforms: Platform
+) -> None:
+    """Add an account and set it up: with only ``platforms``, when any are given."""
+    entry.add_to_hass(hass)
+    with patch(
+        "custom_components.smsservicecenter.PLATFORMS", list(platforms) or PLATFORMS
+    ):
+        await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+
+
+async def next_poll(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    interval: timedelta = SCAN_INTERVAL,
+) -> None:
+    """Move the clock on to the next scheduled poll and let it run."""
+    freezer.tick(interval)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+
+
+async def send_sms(hass: HomeAssistant, **data: Any) -> Any:
+    """Call the send_sms action and return its response."""
+    return await hass.services.async_call(
+        DOMAIN, "send_sms", data, blocking=True, return_response=True
+    )
+
+
+def assert_reauth_started(hass: HomeAssistant, entry_id: str = ENTRY_ID) -> None:
+    """Assert that the only flow in progress is the reauthentication of ``entry_id``."""
+    assert [
+        (flow["context"]["source"], flow["context"].get("entry_id"))
+        for flow in hass.config_entries.flow.async_progress()
+    ] == [(SOURCE_REAUTH, entry_id)]
 
 
 @pytest.fixture
@@ -83,12 +241,7 @@ def mock_config_entry() -> MockConfigEntry:
 @pytest.fixture
 def mock_api(aioclient_mock: AiohttpClientMocker) -> AiohttpClientMocker:
     """Answer every endpoint of the API with the documented success shapes."""
-    aioclient_mock.get(CREDITS_URL, json=load_json_fixture("credits.json"))
-    aioclient_mock.get(SENDNAME_URL, json=load_json_fixture("sendname.json"))
-    aioclient_mock.post(SENDNAME_URL, json={"status": "success", "details": "NewName"})
-    aioclient_mock.get(HISTORY_URL, json=load_json_fixture("history.json"))
-    aioclient_mock.post(SEND_URL, json=load_json_fixture("send.json"))
-    aioclient_mock.get(PACKETS_URL, json=load_json_fixture("packets.json"))
+    mock_endpoints(aioclient_mock)
     return aioclient_mock
 
 
@@ -99,9 +252,7 @@ async def init_integration(
     mock_api: AiohttpClientMocker,
 ) -> MockConfigEntry:
     """Set up the integration with the mocked API and return its config entry."""
-    mock_config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
+    await setup_integration(hass, mock_config_entry)
     return mock_config_entry
 
 

@@ -926,27 +926,23 @@ async def test_body_not_an_object(
     assert exc_info.value.http_status == 200
 
 
+@pytest.mark.parametrize(
+    ("body", "missing"),
+    [({"details": 3}, "status"), ({"status": "success"}, "details")],
+    ids=["status", "details"],
+)
 @pytest.mark.parametrize("call", V2_CALLS.values(), ids=V2_CALLS.keys())
-async def test_missing_status(
-    fake_api: FakeApi, client: SmsServiceCenterClient, call: ClientCall
+async def test_missing_field(
+    fake_api: FakeApi,
+    client: SmsServiceCenterClient,
+    call: ClientCall,
+    body: dict[str, Any],
+    missing: str,
 ) -> None:
-    """A v2 response without a status raises a response error."""
-    fake_api.reply({"details": 3})
+    """A v2 response without a status, or a successful one without details, raises a response error."""
+    fake_api.reply(body)
 
-    with pytest.raises(SmsServiceCenterResponseError, match="status") as exc_info:
-        await call(client)
-
-    assert exc_info.value.http_status == 200
-
-
-@pytest.mark.parametrize("call", V2_CALLS.values(), ids=V2_CALLS.keys())
-async def test_missing_details(
-    fake_api: FakeApi, client: SmsServiceCenterClient, call: ClientCall
-) -> None:
-    """A successful v2 response without details raises a response error."""
-    fake_api.reply({"status": "success"})
-
-    with pytest.raises(SmsServiceCenterResponseError, match="details") as exc_info:
+    with pytest.raises(SmsServiceCenterResponseError, match=missing) as exc_info:
         await call(client)
 
     assert exc_info.value.http_status == 200
@@ -1285,23 +1281,23 @@ INVALID_SENDNAME_IDS = [
 
 
 @pytest.mark.parametrize("sendname", INVALID_SENDNAMES, ids=INVALID_SENDNAME_IDS)
-async def test_send_invalid_sendname(
-    fake_api: FakeApi, client: SmsServiceCenterClient, sendname: Any
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda client, sendname: client.send(NUMBERS, "Hello", sendname),
+        lambda client, sendname: client.set_sendname(sendname),
+    ],
+    ids=["send", "set_sendname"],
+)
+async def test_invalid_sendname(
+    fake_api: FakeApi,
+    client: SmsServiceCenterClient,
+    call: Callable[[SmsServiceCenterClient, Any], Awaitable[object]],
+    sendname: Any,
 ) -> None:
-    """An invalid sendname is rejected before anything is sent."""
+    """An invalid sendname, for a send or as the new default, is rejected before anything is sent."""
     with pytest.raises(SmsServiceCenterValidationError):
-        await client.send(NUMBERS, "Hello", sendname)
-
-    assert fake_api.requests == []
-
-
-@pytest.mark.parametrize("sendname", INVALID_SENDNAMES, ids=INVALID_SENDNAME_IDS)
-async def test_set_sendname_invalid(
-    fake_api: FakeApi, client: SmsServiceCenterClient, sendname: Any
-) -> None:
-    """An invalid new default sendname is rejected before anything is sent."""
-    with pytest.raises(SmsServiceCenterValidationError):
-        await client.set_sendname(sendname)
+        await call(client, sendname)
 
     assert fake_api.requests == []
 

@@ -1,7 +1,6 @@
 """Tests for the SMS Service Center low credits binary sensor."""
 
 from typing import TYPE_CHECKING
-from unittest.mock import patch
 
 from homeassistant.const import STATE_OFF, STATE_ON, Platform
 import pytest
@@ -10,13 +9,7 @@ from pytest_homeassistant_custom_component.common import (
     snapshot_platform,
 )
 
-from .conftest import (
-    CREDITS_URL,
-    HISTORY_URL,
-    PACKETS_URL,
-    SENDNAME_URL,
-    load_json_fixture,
-)
+from .conftest import credits_json, mock_endpoints, setup_integration
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -30,16 +23,6 @@ if TYPE_CHECKING:
 LOW_CREDITS_ENTITY_ID = "binary_sensor.sms_service_center_low_credits"
 
 
-async def setup_binary_sensors(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    """Set up the account with only the binary sensor platform."""
-    entry.add_to_hass(hass)
-    with patch(
-        "custom_components.smsservicecenter.PLATFORMS", [Platform.BINARY_SENSOR]
-    ):
-        await hass.config_entries.async_setup(entry.entry_id)
-        await hass.async_block_till_done()
-
-
 @pytest.mark.usefixtures("mock_api")
 async def test_binary_sensors(
     hass: HomeAssistant,
@@ -48,7 +31,7 @@ async def test_binary_sensors(
     snapshot: SnapshotAssertion,
 ) -> None:
     """Test the binary sensors of an account."""
-    await setup_binary_sensors(hass, mock_config_entry)
+    await setup_integration(hass, mock_config_entry, Platform.BINARY_SENSOR)
 
     await snapshot_platform(hass, entity_registry, snapshot, mock_config_entry.entry_id)
 
@@ -65,12 +48,9 @@ async def test_low_credits_threshold(
     expected: str,
 ) -> None:
     """Test the low credits sensor is on only below the threshold of 10."""
-    aioclient_mock.get(CREDITS_URL, json={"status": "success", "details": credits_})
-    aioclient_mock.get(SENDNAME_URL, json=load_json_fixture("sendname.json"))
-    aioclient_mock.get(HISTORY_URL, json=load_json_fixture("history.json"))
-    aioclient_mock.get(PACKETS_URL, json=load_json_fixture("packets.json"))
+    mock_endpoints(aioclient_mock, credits_=credits_json(credits_))
 
-    await setup_binary_sensors(hass, mock_config_entry)
+    await setup_integration(hass, mock_config_entry, Platform.BINARY_SENSOR)
 
     assert (state := hass.states.get(LOW_CREDITS_ENTITY_ID))
     assert state.state == expected

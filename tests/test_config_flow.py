@@ -1,5 +1,7 @@
 """Tests for the SMS Service Center config flow, options flow and recipient subentries."""
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 from unittest.mock import AsyncMock, patch
@@ -32,6 +34,7 @@ from custom_components.smsservicecenter.const import (
 from .conftest import (
     BASE_URL,
     CREDITS_URL,
+    NO_SENDNAME,
     RECIPIENT_NUMBER,
     RECIPIENT_SUBENTRY_ID,
     TOKEN,
@@ -69,8 +72,6 @@ API_ERRORS = [
         id="api_error",
     ),
 ]
-# The answer of the sendname endpoint for an account without a default sendname.
-NO_SENDNAME = {"status": "error", "message": "Invalid request"}
 
 
 def _mock_account(
@@ -140,6 +141,14 @@ async def _start_user_flow(hass: HomeAssistant) -> ConfigFlowResult:
     )
 
 
+async def _submit_user_flow(
+    hass: HomeAssistant, user_input: dict[str, Any] = USER_INPUT
+) -> ConfigFlowResult:
+    """Start the user flow, submit ``user_input`` on its form and return the result."""
+    result = await _start_user_flow(hass)
+    return await hass.config_entries.flow.async_configure(result["flow_id"], user_input)
+
+
 async def _start_recipient_flow(
     hass: HomeAssistant, entry: MockConfigEntry
 ) -> SubentryFlowResult:
@@ -147,6 +156,77 @@ async def _start_recipient_flow(
     return await hass.config_entries.subentries.async_init(
         (entry.entry_id, SUBENTRY_TYPE_RECIPIENT), context={"source": SOURCE_USER}
     )
+
+
+async def _submit_recipient_flow(
+    hass: HomeAssistant, entry: MockConfigEntry, user_input: dict[str, Any]
+) -> SubentryFlowResult:
+    """Start adding a recipient to ``entry``, submit ``user_input`` and return the result."""
+    result = await _start_recipient_flow(hass, entry)
+    return await hass.config_entries.subentries.async_configure(
+        result["flow_id"], user_input
+    )
+
+
+async def _submit_recipient_reconfigure(
+    hass: HomeAssistant, entry: MockConfigEntry, user_input: dict[str, Any]
+) -> SubentryFlowResult:
+    """Start changing Alice, the recipient of ``entry``, and submit ``user_input``."""
+    result = await entry.start_subentry_reconfigure_flow(hass, RECIPIENT_SUBENTRY_ID)
+    return await hass.config_entries.subentries.async_configure(
+        result["flow_id"], user_input
+    )
+
+
+@dataclass(frozen=True)
+class UpdateFlow:
+    """A flow that changes the connection of an account: reauth or reconfigure."""
+
+    start: Callable[[MockConfigEntry, HomeAssistant], Awaitable[ConfigFlowResult]]
+    step_id: str
+    placeholders: dict[str, str]
+    """The description placeholders of its forms."""
+    form_values: dict[str, str | None]
+    """The suggested values of the first form."""
+    user_input: dict[str, str]
+    """A new token, at the account's API base URL."""
+    reason: str
+    """The reason the flow aborts with once the new settings are stored."""
+
+    async def submit(
+        self,
+        hass: HomeAssistant,
+        entry: MockConfigEntry,
+        user_input: dict[str, str] | None = None,
+    ) -> ConfigFlowResult:
+        """Start the flow for ``entry``, submit ``user_input`` (a new token by default)."""
+        result = await self.start(entry, hass)
+        return await hass.config_entries.flow.async_configure(
+            result["flow_id"], user_input or self.user_input
+        )
+
+
+REAUTH = UpdateFlow(
+    start=MockConfigEntry.start_reauth_flow,
+    step_id="reauth_confirm",
+    # Home Assistant adds the entry's title as "name" to reauth flows.
+    placeholders={"account": "SMS Service Center", "name": "SMS Service Center"},
+    form_values={CONF_API_TOKEN: None},
+    user_input={CONF_API_TOKEN: NEW_TOKEN},
+    reason="reauth_successful",
+)
+RECONFIGURE = UpdateFlow(
+    start=MockConfigEntry.start_reconfigure_flow,
+    step_id="reconfigure",
+    placeholders={"account": "SMS Service Center"},
+    form_values={CONF_API_TOKEN: TOKEN, CONF_URL: BASE_URL},
+    user_input={CONF_API_TOKEN: NEW_TOKEN, CONF_URL: BASE_URL},
+    reason="reconfigure_successful",
+)
+UPDATE_FLOWS = [
+    pytest.param(REAUTH, id="reauth"),
+    pytest.param(RECONFIGURE, id="reconfigure"),
+]
 
 
 @pytest.mark.usefixtures("mock_api")
@@ -188,11 +268,8 @@ async def test_user_flow_strips_token(
     hass: HomeAssistant, mock_setup_entry: AsyncMock
 ) -> None:
     """Spaces and line breaks pasted around the token are not stored."""
-    result = await _start_user_flow(hass)
-
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"],
-        {CONF_API_TOKEN: f"  {TOKEN}\n", CONF_ADVANCED: {CONF_URL: BASE_URL}},
+    result = await _submit_user_flow(
+        hass, {CONF_API_TOKEN: f"  {TOKEN}\n", CONF_ADVANCED: {CONF_URL: BASE_URL}}
     )
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -210,10 +287,9 @@ async def test_user_flow_custom_url(
 ) -> None:
     """A URL from the advanced section is used and stored with a trailing slash."""
     _mock_account(aioclient_mock, LOCAL_URL)
-    result = await _start_user_flow(hass)
 
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_API_TOKEN: TOKEN, CONF_ADVANCED: {CONF_URL: url}}
+    result = await _submit_user_flow(
+        hass, {CONF_API_TOKEN: TOKEN, CONF_ADVANCED: {CONF_URL: url}}
     )
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -234,11 +310,8 @@ async def test_user_flow_api_error_and_recovery(
 ) -> None:
     """A failing check shows an error; the flow finishes once the API works."""
     _mock_failing_account(aioclient_mock, response)
-    result = await _start_user_flow(hass)
 
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], USER_INPUT
-    )
+    result = await _submit_user_flow(hass)
 
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": error}
@@ -262,11 +335,8 @@ async def test_user_flow_provider_error_shows_its_message(
     _mock_failing_account(
         aioclient_mock, {"json": {"status": "error", "message": "Account blocked"}}
     )
-    result = await _start_user_flow(hass)
 
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], USER_INPUT
-    )
+    result = await _submit_user_flow(hass)
 
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "api_error"}
@@ -282,11 +352,8 @@ async def test_user_flow_account_without_sendname(
 ) -> None:
     """An account without a default sendname (a status:error answer) can be set up."""
     _mock_account_without_sendname(aioclient_mock)
-    result = await _start_user_flow(hass)
 
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], USER_INPUT
-    )
+    result = await _submit_user_flow(hass)
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "SMS Service Center"
@@ -328,11 +395,8 @@ async def test_user_flow_keeps_input_after_error(
 ) -> None:
     """The form shown again after an error is filled with what was entered."""
     _mock_failing_account(aioclient_mock, {"status": 401})
-    result = await _start_user_flow(hass)
 
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], USER_INPUT
-    )
+    result = await _submit_user_flow(hass)
 
     schema = result["data_schema"]
     assert schema is not None
@@ -352,10 +416,8 @@ async def test_user_flow_invalid_url_and_recovery(
     url: str,
 ) -> None:
     """A URL that is not http(s) with a host is refused before anything is sent."""
-    result = await _start_user_flow(hass)
-
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_API_TOKEN: TOKEN, CONF_ADVANCED: {CONF_URL: url}}
+    result = await _submit_user_flow(
+        hass, {CONF_API_TOKEN: TOKEN, CONF_ADVANCED: {CONF_URL: url}}
     )
 
     assert result["type"] is FlowResultType.FORM
@@ -378,10 +440,9 @@ async def test_user_flow_already_configured(
 ) -> None:
     """The same token at the same API aborts, without calling the API."""
     mock_config_entry.add_to_hass(hass)
-    result = await _start_user_flow(hass)
 
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_API_TOKEN: TOKEN, CONF_ADVANCED: {CONF_URL: url}}
+    result = await _submit_user_flow(
+        hass, {CONF_API_TOKEN: TOKEN, CONF_ADVANCED: {CONF_URL: url}}
     )
 
     assert result["type"] is FlowResultType.ABORT
@@ -398,10 +459,9 @@ async def test_user_flow_same_token_other_api(
     """The same token at another API base URL is another account."""
     mock_config_entry.add_to_hass(hass)
     _mock_account(aioclient_mock, LOCAL_URL)
-    result = await _start_user_flow(hass)
 
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_API_TOKEN: TOKEN, CONF_ADVANCED: {CONF_URL: LOCAL_URL}}
+    result = await _submit_user_flow(
+        hass, {CONF_API_TOKEN: TOKEN, CONF_ADVANCED: {CONF_URL: LOCAL_URL}}
     )
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -416,11 +476,8 @@ async def test_user_flow_second_account_title(
 ) -> None:
     """A second account's title names its sendname, so accounts can be told apart."""
     mock_config_entry.add_to_hass(hass)
-    result = await _start_user_flow(hass)
 
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], NEW_USER_INPUT
-    )
+    result = await _submit_user_flow(hass, NEW_USER_INPUT)
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "SMS Service Center (HomeAssist)"
@@ -446,36 +503,48 @@ async def test_user_flow_further_account_without_sendname_title(
             data={CONF_API_TOKEN: f"other-token-{index}", CONF_URL: BASE_URL},
         ).add_to_hass(hass)
     _mock_account_without_sendname(aioclient_mock)
-    result = await _start_user_flow(hass)
 
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], USER_INPUT
-    )
+    result = await _submit_user_flow(hass)
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == title
 
 
+@pytest.mark.parametrize(
+    ("flow", "user_input"),
+    [
+        # Spaces and line breaks pasted around the new token are not stored.
+        pytest.param(REAUTH, {CONF_API_TOKEN: f" {NEW_TOKEN} "}, id="reauth"),
+        pytest.param(RECONFIGURE, RECONFIGURE.user_input, id="reconfigure"),
+    ],
+)
 @pytest.mark.usefixtures("mock_api")
-async def test_reauth_flow(
+async def test_update_flow(
     hass: HomeAssistant,
     mock_config_entry: MockConfigEntry,
     mock_setup_entry: AsyncMock,
+    flow: UpdateFlow,
+    user_input: dict[str, str],
 ) -> None:
-    """A new token is checked against the account's URL, stored, and the entry reloads."""
+    """The form names the account; a new token is checked, stored and the entry reloads.
+
+    The reconfigure form shows the current settings; the reauth form asks for a
+    token, checked against the account's URL.
+    """
     mock_config_entry.add_to_hass(hass)
-    result = await mock_config_entry.start_reauth_flow(hass)
+    result = await flow.start(mock_config_entry, hass)
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "reauth_confirm"
-    assert result["description_placeholders"]["account"] == "SMS Service Center"
+    assert result["step_id"] == flow.step_id
+    assert result["description_placeholders"] == flow.placeholders
+    assert _suggested_values(result["data_schema"]) == flow.form_values
 
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_API_TOKEN: f" {NEW_TOKEN} "}
+        result["flow_id"], user_input
     )
     await hass.async_block_till_done()
 
     assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "reauth_successful"
+    assert result["reason"] == flow.reason
     assert dict(mock_config_entry.data) == {
         CONF_API_TOKEN: NEW_TOKEN,
         CONF_URL: BASE_URL,
@@ -483,63 +552,62 @@ async def test_reauth_flow(
     assert len(mock_setup_entry.mock_calls) == 1
 
 
-@pytest.mark.usefixtures("mock_setup_entry")
 @pytest.mark.parametrize(("response", "error"), API_ERRORS)
-async def test_reauth_flow_error_and_recovery(
+@pytest.mark.parametrize("flow", UPDATE_FLOWS)
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_update_flow_error_and_recovery(
     hass: HomeAssistant,
     mock_config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
+    *,
+    flow: UpdateFlow,
     response: dict[str, Any],
     error: str,
 ) -> None:
-    """A token that fails the check is not stored; a working one is."""
+    """Settings that fail the check are not stored but kept in the form; working ones are."""
     mock_config_entry.add_to_hass(hass)
     _mock_failing_account(aioclient_mock, response)
-    result = await mock_config_entry.start_reauth_flow(hass)
 
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_API_TOKEN: NEW_TOKEN}
-    )
+    result = await flow.submit(hass, mock_config_entry)
 
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": error}
+    assert _suggested_values(result["data_schema"]) == flow.user_input
     assert mock_config_entry.data[CONF_API_TOKEN] == TOKEN
 
     _recover(aioclient_mock)
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_API_TOKEN: NEW_TOKEN}
+        result["flow_id"], flow.user_input
     )
     await hass.async_block_till_done()
 
     assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "reauth_successful"
+    assert result["reason"] == flow.reason
     assert mock_config_entry.data[CONF_API_TOKEN] == NEW_TOKEN
     assert mock_config_entry.state is ConfigEntryState.LOADED
 
 
+@pytest.mark.parametrize("flow", UPDATE_FLOWS)
 @pytest.mark.usefixtures("mock_setup_entry")
-async def test_reauth_flow_provider_error_keeps_account_placeholder(
+async def test_update_flow_provider_error_keeps_account_placeholder(
     hass: HomeAssistant,
     mock_config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
+    flow: UpdateFlow,
 ) -> None:
     """The provider's message is added to the placeholders the description uses."""
     mock_config_entry.add_to_hass(hass)
     _mock_failing_account(
         aioclient_mock, {"json": {"status": "error", "message": "Account blocked"}}
     )
-    result = await mock_config_entry.start_reauth_flow(hass)
 
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_API_TOKEN: NEW_TOKEN}
-    )
+    result = await flow.submit(hass, mock_config_entry)
 
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "api_error"}
-    placeholders = result["description_placeholders"]
-    assert placeholders is not None
-    assert placeholders["account"] == "SMS Service Center"
-    assert placeholders["message"] == "Account blocked"
+    assert result["description_placeholders"] == flow.placeholders | {
+        "message": "Account blocked"
+    }
 
 
 @pytest.mark.usefixtures("mock_setup_entry")
@@ -551,11 +619,8 @@ async def test_reauth_flow_account_without_sendname(
     """A new token of an account without a default sendname is accepted."""
     mock_config_entry.add_to_hass(hass)
     _mock_account_without_sendname(aioclient_mock)
-    result = await mock_config_entry.start_reauth_flow(hass)
 
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_API_TOKEN: NEW_TOKEN}
-    )
+    result = await REAUTH.submit(hass, mock_config_entry)
     await hass.async_block_till_done()
 
     assert result["type"] is FlowResultType.ABORT
@@ -563,20 +628,19 @@ async def test_reauth_flow_account_without_sendname(
     assert mock_config_entry.data[CONF_API_TOKEN] == NEW_TOKEN
 
 
-async def test_reauth_flow_token_of_other_account(
+@pytest.mark.parametrize("flow", UPDATE_FLOWS)
+async def test_update_flow_settings_of_other_account(
     hass: HomeAssistant,
     mock_config_entry: MockConfigEntry,
     other_account: MockConfigEntry,
     mock_api: AiohttpClientMocker,
+    flow: UpdateFlow,
 ) -> None:
-    """The token of another configured account aborts instead of making a duplicate."""
+    """The token and URL of another configured account abort instead of making a duplicate."""
     mock_config_entry.add_to_hass(hass)
     other_account.add_to_hass(hass)
-    result = await mock_config_entry.start_reauth_flow(hass)
 
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_API_TOKEN: NEW_TOKEN}
-    )
+    result = await flow.submit(hass, mock_config_entry)
 
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
@@ -608,37 +672,6 @@ async def test_reauth_flow_reloads_loaded_entry_once(
     assert len(setup_entry.mock_calls) == 1
 
 
-@pytest.mark.usefixtures("mock_api")
-async def test_reconfigure_flow(
-    hass: HomeAssistant,
-    mock_config_entry: MockConfigEntry,
-    mock_setup_entry: AsyncMock,
-) -> None:
-    """The form shows the current settings; a new token is checked, stored and reloaded."""
-    mock_config_entry.add_to_hass(hass)
-    result = await mock_config_entry.start_reconfigure_flow(hass)
-    assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "reconfigure"
-    assert result["description_placeholders"] == {"account": "SMS Service Center"}
-    assert _suggested_values(result["data_schema"]) == {
-        CONF_API_TOKEN: TOKEN,
-        CONF_URL: BASE_URL,
-    }
-
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_API_TOKEN: NEW_TOKEN, CONF_URL: BASE_URL}
-    )
-    await hass.async_block_till_done()
-
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "reconfigure_successful"
-    assert dict(mock_config_entry.data) == {
-        CONF_API_TOKEN: NEW_TOKEN,
-        CONF_URL: BASE_URL,
-    }
-    assert len(mock_setup_entry.mock_calls) == 1
-
-
 async def test_reconfigure_flow_url(
     hass: HomeAssistant,
     mock_config_entry: MockConfigEntry,
@@ -648,10 +681,10 @@ async def test_reconfigure_flow_url(
     """A new API base URL is checked and stored with a trailing slash."""
     mock_config_entry.add_to_hass(hass)
     _mock_account(aioclient_mock, LOCAL_URL)
-    result = await mock_config_entry.start_reconfigure_flow(hass)
 
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"],
+    result = await RECONFIGURE.submit(
+        hass,
+        mock_config_entry,
         {CONF_API_TOKEN: TOKEN, CONF_URL: "http://localhost:8080/sms"},
     )
     await hass.async_block_till_done()
@@ -662,67 +695,6 @@ async def test_reconfigure_flow_url(
     assert len(mock_setup_entry.mock_calls) == 1
 
 
-@pytest.mark.usefixtures("mock_setup_entry")
-@pytest.mark.parametrize(("response", "error"), API_ERRORS)
-async def test_reconfigure_flow_error_and_recovery(
-    hass: HomeAssistant,
-    mock_config_entry: MockConfigEntry,
-    aioclient_mock: AiohttpClientMocker,
-    response: dict[str, Any],
-    error: str,
-) -> None:
-    """Settings that fail the check are not stored; working ones are."""
-    mock_config_entry.add_to_hass(hass)
-    _mock_failing_account(aioclient_mock, response)
-    result = await mock_config_entry.start_reconfigure_flow(hass)
-    user_input = {CONF_API_TOKEN: NEW_TOKEN, CONF_URL: BASE_URL}
-
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], user_input
-    )
-
-    assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {"base": error}
-    assert _suggested_values(result["data_schema"]) == user_input
-    assert mock_config_entry.data[CONF_API_TOKEN] == TOKEN
-
-    _recover(aioclient_mock)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], user_input
-    )
-    await hass.async_block_till_done()
-
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "reconfigure_successful"
-    assert mock_config_entry.data[CONF_API_TOKEN] == NEW_TOKEN
-    assert mock_config_entry.state is ConfigEntryState.LOADED
-
-
-@pytest.mark.usefixtures("mock_setup_entry")
-async def test_reconfigure_flow_provider_error_keeps_account_placeholder(
-    hass: HomeAssistant,
-    mock_config_entry: MockConfigEntry,
-    aioclient_mock: AiohttpClientMocker,
-) -> None:
-    """The provider's message is added to the placeholders the description uses."""
-    mock_config_entry.add_to_hass(hass)
-    _mock_failing_account(
-        aioclient_mock, {"json": {"status": "error", "message": "Account blocked"}}
-    )
-    result = await mock_config_entry.start_reconfigure_flow(hass)
-
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_API_TOKEN: NEW_TOKEN, CONF_URL: BASE_URL}
-    )
-
-    assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {"base": "api_error"}
-    assert result["description_placeholders"] == {
-        "account": "SMS Service Center",
-        "message": "Account blocked",
-    }
-
-
 async def test_reconfigure_flow_invalid_url(
     hass: HomeAssistant,
     mock_config_entry: MockConfigEntry,
@@ -730,36 +702,14 @@ async def test_reconfigure_flow_invalid_url(
 ) -> None:
     """An invalid API base URL is shown on the URL field and nothing is sent."""
     mock_config_entry.add_to_hass(hass)
-    result = await mock_config_entry.start_reconfigure_flow(hass)
 
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_API_TOKEN: TOKEN, CONF_URL: "www.example.com"}
+    result = await RECONFIGURE.submit(
+        hass, mock_config_entry, {CONF_API_TOKEN: TOKEN, CONF_URL: "www.example.com"}
     )
 
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {CONF_URL: "invalid_url"}
     assert mock_config_entry.data[CONF_URL] == BASE_URL
-    assert mock_api.call_count == 0
-
-
-async def test_reconfigure_flow_already_configured(
-    hass: HomeAssistant,
-    mock_config_entry: MockConfigEntry,
-    other_account: MockConfigEntry,
-    mock_api: AiohttpClientMocker,
-) -> None:
-    """Settings that another account already uses abort the flow."""
-    mock_config_entry.add_to_hass(hass)
-    other_account.add_to_hass(hass)
-    result = await mock_config_entry.start_reconfigure_flow(hass)
-
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_API_TOKEN: NEW_TOKEN, CONF_URL: BASE_URL}
-    )
-
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "already_configured"
-    assert mock_config_entry.data[CONF_API_TOKEN] == TOKEN
     assert mock_api.call_count == 0
 
 
@@ -840,10 +790,10 @@ async def test_add_recipient_with_sendname(
 ) -> None:
     """A sendname given for the recipient is stored with it."""
     account_without_recipients.add_to_hass(hass)
-    result = await _start_recipient_flow(hass, account_without_recipients)
 
-    result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"],
+    result = await _submit_recipient_flow(
+        hass,
+        account_without_recipients,
         {
             CONF_NAME: " Bob ",
             CONF_PHONE_NUMBER: "+31 6 12345678",
@@ -869,10 +819,9 @@ async def test_add_recipient_uses_default_country(hass: HomeAssistant) -> None:
         options={CONF_DEFAULT_COUNTRY: "BE"},
     )
     entry.add_to_hass(hass)
-    result = await _start_recipient_flow(hass, entry)
 
-    result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"], {CONF_NAME: "Anke", CONF_PHONE_NUMBER: "0470 12 34 56"}
+    result = await _submit_recipient_flow(
+        hass, entry, {CONF_NAME: "Anke", CONF_PHONE_NUMBER: "0470 12 34 56"}
     )
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -887,10 +836,11 @@ async def test_add_recipient_blank_name_and_recovery(
 ) -> None:
     """A blank name is refused on its field instead of naming the recipient after its number."""
     account_without_recipients.add_to_hass(hass)
-    result = await _start_recipient_flow(hass, account_without_recipients)
 
-    result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"], {CONF_NAME: name, CONF_PHONE_NUMBER: "0612345678"}
+    result = await _submit_recipient_flow(
+        hass,
+        account_without_recipients,
+        {CONF_NAME: name, CONF_PHONE_NUMBER: "0612345678"},
     )
 
     assert result["type"] is FlowResultType.FORM
@@ -913,10 +863,9 @@ async def test_add_recipient_duplicate(
 ) -> None:
     """A number that an existing recipient has, in any notation, aborts."""
     mock_config_entry.add_to_hass(hass)
-    result = await _start_recipient_flow(hass, mock_config_entry)
 
-    result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"], {CONF_NAME: "Alice again", CONF_PHONE_NUMBER: number}
+    result = await _submit_recipient_flow(
+        hass, mock_config_entry, {CONF_NAME: "Alice again", CONF_PHONE_NUMBER: number}
     )
 
     assert result["type"] is FlowResultType.ABORT
@@ -960,10 +909,10 @@ async def test_add_recipient_invalid_sendname_and_recovery(
 ) -> None:
     """A sendname that is not 1 to 11 letters and digits is refused."""
     account_without_recipients.add_to_hass(hass)
-    result = await _start_recipient_flow(hass, account_without_recipients)
 
-    result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"],
+    result = await _submit_recipient_flow(
+        hass,
+        account_without_recipients,
         {CONF_NAME: "Bob", CONF_PHONE_NUMBER: "0612345678", CONF_SENDNAME: sendname},
     )
 
@@ -984,10 +933,10 @@ async def test_add_recipient_reports_every_invalid_field(
 ) -> None:
     """An invalid number and an invalid sendname are both reported at once."""
     account_without_recipients.add_to_hass(hass)
-    result = await _start_recipient_flow(hass, account_without_recipients)
 
-    result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"],
+    result = await _submit_recipient_flow(
+        hass,
+        account_without_recipients,
         {CONF_NAME: "Bob", CONF_PHONE_NUMBER: "12345", CONF_SENDNAME: "My Home"},
     )
 
@@ -1036,12 +985,10 @@ async def test_reconfigure_recipient_keeps_own_number(
 ) -> None:
     """Keeping the recipient's own number is not a duplicate."""
     mock_config_entry.add_to_hass(hass)
-    result = await mock_config_entry.start_subentry_reconfigure_flow(
-        hass, RECIPIENT_SUBENTRY_ID
-    )
 
-    result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"],
+    result = await _submit_recipient_reconfigure(
+        hass,
+        mock_config_entry,
         {CONF_NAME: "Alice", CONF_PHONE_NUMBER: "0612345678", CONF_SENDNAME: "Alice"},
     )
 
@@ -1068,12 +1015,9 @@ async def test_reconfigure_recipient_duplicate(
             unique_id="+31687654321",
         ),
     )
-    result = await mock_config_entry.start_subentry_reconfigure_flow(
-        hass, RECIPIENT_SUBENTRY_ID
-    )
 
-    result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"], {CONF_NAME: "Alice", CONF_PHONE_NUMBER: "0687654321"}
+    result = await _submit_recipient_reconfigure(
+        hass, mock_config_entry, {CONF_NAME: "Alice", CONF_PHONE_NUMBER: "0687654321"}
     )
 
     assert result["type"] is FlowResultType.ABORT
@@ -1088,12 +1032,9 @@ async def test_reconfigure_recipient_blank_name(
 ) -> None:
     """A recipient's name cannot be blanked out; the recipient keeps its name."""
     mock_config_entry.add_to_hass(hass)
-    result = await mock_config_entry.start_subentry_reconfigure_flow(
-        hass, RECIPIENT_SUBENTRY_ID
-    )
 
-    result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"], {CONF_NAME: " ", CONF_PHONE_NUMBER: RECIPIENT_NUMBER}
+    result = await _submit_recipient_reconfigure(
+        hass, mock_config_entry, {CONF_NAME: " ", CONF_PHONE_NUMBER: RECIPIENT_NUMBER}
     )
 
     assert result["type"] is FlowResultType.FORM
@@ -1109,12 +1050,9 @@ async def test_reconfigure_recipient_invalid_phone_number_and_recovery(
 ) -> None:
     """An invalid number is refused on its field; a valid one is stored."""
     mock_config_entry.add_to_hass(hass)
-    result = await mock_config_entry.start_subentry_reconfigure_flow(
-        hass, RECIPIENT_SUBENTRY_ID
-    )
 
-    result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"], {CONF_NAME: "Alice", CONF_PHONE_NUMBER: "12345"}
+    result = await _submit_recipient_reconfigure(
+        hass, mock_config_entry, {CONF_NAME: "Alice", CONF_PHONE_NUMBER: "12345"}
     )
 
     assert result["type"] is FlowResultType.FORM

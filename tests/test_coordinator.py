@@ -5,22 +5,19 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import ClientError
-from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_ON, STATE_UNAVAILABLE
 import pytest
-from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
-    async_fire_time_changed,
-)
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.smsservicecenter.const import SCAN_INTERVAL
 
 from .conftest import (
-    CREDITS_URL,
-    HISTORY_URL,
-    PACKETS_URL,
-    SENDNAME_URL,
-    load_json_fixture,
+    assert_reauth_started,
+    history_details,
+    mock_endpoints,
+    next_poll,
+    setup_integration,
 )
 
 if TYPE_CHECKING:
@@ -36,51 +33,6 @@ LAST_MESSAGE_ENTITY_ID = "sensor.sms_service_center_last_message_sent"
 LOW_CREDITS_ENTITY_ID = "binary_sensor.sms_service_center_low_credits"
 
 
-def history_details(
-    page: int, total_pages: int, sent_at: list[datetime]
-) -> dict[str, Any]:
-    """Return the details of one history page with a message per timestamp."""
-    return {
-        "messages": [
-            {
-                "id": f"message-{page}-{index}",
-                "uuid": f"message-{page}-{index}",
-                "date": "",
-                "datetime": when.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-                "sendname": "HomeAssist",
-                "message": "Hello",
-                "count": 1,
-            }
-            for index, when in enumerate(sent_at)
-        ],
-        "totalpages": total_pages,
-        "currentpage": page,
-        "items_per_page": 50,
-    }
-
-
-def mock_account(
-    aioclient_mock: AiohttpClientMocker,
-    *,
-    credits_response: dict[str, Any] | None = None,
-    history_pages: dict[int, dict[str, Any]] | None = None,
-) -> None:
-    """Answer the API like the mock_api fixture, with other credits or history pages."""
-    aioclient_mock.clear_requests()
-    aioclient_mock.get(
-        CREDITS_URL, **(credits_response or {"json": load_json_fixture("credits.json")})
-    )
-    aioclient_mock.get(SENDNAME_URL, json=load_json_fixture("sendname.json"))
-    for page, details in (history_pages or {}).items():
-        aioclient_mock.get(
-            HISTORY_URL,
-            params={"page": page},
-            json={"status": "success", "details": details},
-        )
-    aioclient_mock.get(HISTORY_URL, json=load_json_fixture("history.json"))
-    aioclient_mock.get(PACKETS_URL, json=load_json_fixture("packets.json"))
-
-
 def requested_history_pages(aioclient_mock: AiohttpClientMocker) -> list[str]:
     """Return the page of every history request that was made."""
     return [
@@ -88,24 +40,6 @@ def requested_history_pages(aioclient_mock: AiohttpClientMocker) -> list[str]:
         for _method, url, _data, _headers in aioclient_mock.mock_calls
         if url.path.endswith("/history")
     ]
-
-
-async def setup_entry(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    """Set up the account."""
-    entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-
-
-async def next_poll(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    interval: timedelta = SCAN_INTERVAL,
-) -> None:
-    """Move the clock on to the next scheduled poll and let it run."""
-    freezer.tick(interval)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -125,7 +59,7 @@ async def test_history_several_pages(
 ) -> None:
     """Test several pages are counted from the first and the last page only."""
     newest = datetime(2026, 11, 24, 8, 30, tzinfo=UTC)
-    mock_account(
+    mock_endpoints(
         aioclient_mock,
         history_pages={
             1: history_details(
@@ -137,7 +71,7 @@ async def test_history_several_pages(
         },
     )
 
-    await setup_entry(hass, mock_config_entry)
+    await setup_integration(hass, mock_config_entry)
 
     assert (state := hass.states.get(MESSAGES_ENTITY_ID))
     assert state.state == str(3 * 50 + 7)
@@ -157,7 +91,7 @@ async def test_last_message_sent_from_either_end(
     last_page_day: int,
 ) -> None:
     """Test the newest message is found whichever end of the history holds it."""
-    mock_account(
+    mock_endpoints(
         aioclient_mock,
         history_pages={
             1: history_details(
@@ -169,52 +103,44 @@ async def test_last_message_sent_from_either_end(
         },
     )
 
-    await setup_entry(hass, mock_config_entry)
+    await setup_integration(hass, mock_config_entry)
 
     assert (state := hass.states.get(LAST_MESSAGE_ENTITY_ID))
     assert state.state == "2026-11-24T08:30:00+00:00"
 
 
+@pytest.mark.parametrize(
+    ("credits_response", "next_poll_in"),
+    [
+        pytest.param({"exc": ClientError()}, SCAN_INTERVAL, id="client_error"),
+        # The next poll waits for the Retry-After of a 429, not the scan interval.
+        pytest.param(
+            {
+                "status": HTTPStatus.TOO_MANY_REQUESTS,
+                "headers": {"Retry-After": "60"},
+            },
+            timedelta(seconds=60),
+            id="too_many_requests_retry_after",
+        ),
+    ],
+)
 @pytest.mark.usefixtures("init_integration")
 async def test_update_failure_and_recovery(
     hass: HomeAssistant,
     aioclient_mock: AiohttpClientMocker,
     freezer: FrozenDateTimeFactory,
+    credits_response: dict[str, Any],
+    next_poll_in: timedelta,
 ) -> None:
-    """Test the entities become unavailable when polling fails and recover after."""
-    mock_account(aioclient_mock, credits_response={"exc": ClientError()})
+    """Test the entities become unavailable when polling fails and recover at the next poll."""
+    mock_endpoints(aioclient_mock, credits_=credits_response)
     await next_poll(hass, freezer)
 
     assert (state := hass.states.get(CREDITS_ENTITY_ID))
     assert state.state == STATE_UNAVAILABLE
 
-    mock_account(aioclient_mock)
-    await next_poll(hass, freezer)
-
-    assert (state := hass.states.get(CREDITS_ENTITY_ID))
-    assert state.state == "250"
-
-
-@pytest.mark.usefixtures("init_integration")
-async def test_too_many_requests_retry_after(
-    hass: HomeAssistant,
-    aioclient_mock: AiohttpClientMocker,
-    freezer: FrozenDateTimeFactory,
-) -> None:
-    """Test the next poll waits for the Retry-After of a 429, not the scan interval."""
-    mock_account(
-        aioclient_mock,
-        credits_response={
-            "status": HTTPStatus.TOO_MANY_REQUESTS,
-            "headers": {"Retry-After": "60"},
-        },
-    )
-    await next_poll(hass, freezer)
-    assert (state := hass.states.get(CREDITS_ENTITY_ID))
-    assert state.state == STATE_UNAVAILABLE
-
-    mock_account(aioclient_mock)
-    await next_poll(hass, freezer, timedelta(seconds=60))
+    mock_endpoints(aioclient_mock)
+    await next_poll(hass, freezer, next_poll_in)
 
     assert (state := hass.states.get(CREDITS_ENTITY_ID))
     assert state.state == "250"
@@ -227,16 +153,13 @@ async def test_auth_failure_during_polling_starts_reauth(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Test a token that is rejected while polling starts a reauth flow."""
-    mock_account(aioclient_mock, credits_response={"status": HTTPStatus.UNAUTHORIZED})
+    mock_endpoints(aioclient_mock, credits_={"status": HTTPStatus.UNAUTHORIZED})
     await next_poll(hass, freezer)
 
     assert init_integration.state is ConfigEntryState.LOADED
     assert (state := hass.states.get(CREDITS_ENTITY_ID))
     assert state.state == STATE_UNAVAILABLE
-    flows = hass.config_entries.flow.async_progress()
-    assert len(flows) == 1
-    assert flows[0]["context"]["source"] == SOURCE_REAUTH
-    assert flows[0]["context"]["entry_id"] == init_integration.entry_id
+    assert_reauth_started(hass, init_integration.entry_id)
 
 
 async def test_set_credits(
@@ -271,7 +194,7 @@ async def test_set_credits_keeps_a_failed_update_failed(
     a poll that fails again is not logged again either.
     """
     coordinator = init_integration.runtime_data.coordinator
-    mock_account(aioclient_mock, credits_response={"exc": ClientError()})
+    mock_endpoints(aioclient_mock, credits_={"exc": ClientError()})
     await next_poll(hass, freezer)
     assert coordinator.last_update_success is False
     assert (state := hass.states.get(CREDITS_ENTITY_ID))
@@ -293,7 +216,7 @@ async def test_set_credits_keeps_a_failed_update_failed(
     assert (state := hass.states.get(CREDITS_ENTITY_ID))
     assert state.state == STATE_UNAVAILABLE
 
-    mock_account(aioclient_mock)
+    mock_endpoints(aioclient_mock)
     await next_poll(hass, freezer)
 
     assert coordinator.last_update_success is True
@@ -314,7 +237,7 @@ async def test_set_credits_keeps_the_poll_schedule(
     freezer.tick(SCAN_INTERVAL / 2)
     await coordinator.async_set_credits(240)
     await hass.async_block_till_done()
-    mock_account(aioclient_mock)
+    mock_endpoints(aioclient_mock)
 
     # The coordinator rounds the poll time, so allow it a second.
     await next_poll(hass, freezer, SCAN_INTERVAL / 2 + timedelta(seconds=1))
@@ -332,8 +255,7 @@ async def test_set_sendname_keeps_a_failed_update_failed(
 ) -> None:
     """Test a sendname changed while polling fails does not count as an update."""
     coordinator = init_integration.runtime_data.coordinator
-    mock_account(aioclient_mock, credits_response={"exc": ClientError()})
-    aioclient_mock.post(SENDNAME_URL, json={"status": "success", "details": "NewName"})
+    mock_endpoints(aioclient_mock, credits_={"exc": ClientError()})
     await next_poll(hass, freezer)
 
     await coordinator.async_set_sendname("NewName")

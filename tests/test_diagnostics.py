@@ -20,13 +20,11 @@ from custom_components.smsservicecenter.const import (
 )
 
 from .conftest import (
-    CREDITS_URL,
-    HISTORY_URL,
-    PACKETS_URL,
+    NO_SENDNAME,
     RECIPIENT_NUMBER,
-    SENDNAME_URL,
     TOKEN,
-    load_json_fixture,
+    mock_endpoints,
+    setup_integration,
 )
 
 if TYPE_CHECKING:
@@ -114,15 +112,8 @@ async def test_diagnostics_without_default_sendname(
     aioclient_mock: AiohttpClientMocker,
 ) -> None:
     """Test the diagnostics of an account without a default sendname."""
-    aioclient_mock.get(CREDITS_URL, json=load_json_fixture("credits.json"))
-    aioclient_mock.get(
-        SENDNAME_URL, json={"status": "error", "message": "Invalid request"}
-    )
-    aioclient_mock.get(HISTORY_URL, json=load_json_fixture("history.json"))
-    aioclient_mock.get(PACKETS_URL, json=load_json_fixture("packets.json"))
-    mock_config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
+    mock_endpoints(aioclient_mock, sendname={"json": NO_SENDNAME})
+    await setup_integration(hass, mock_config_entry)
 
     diagnostics = await get_diagnostics_for_config_entry(
         hass, hass_client, mock_config_entry
@@ -138,13 +129,8 @@ async def test_diagnostics_packets_error(
     aioclient_mock: AiohttpClientMocker,
 ) -> None:
     """Test the diagnostics report why the packet list could not be fetched."""
-    aioclient_mock.get(CREDITS_URL, json=load_json_fixture("credits.json"))
-    aioclient_mock.get(SENDNAME_URL, json=load_json_fixture("sendname.json"))
-    aioclient_mock.get(HISTORY_URL, json=load_json_fixture("history.json"))
-    aioclient_mock.get(PACKETS_URL, status=HTTPStatus.BAD_GATEWAY)
-    mock_config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
+    mock_endpoints(aioclient_mock, packets={"status": HTTPStatus.BAD_GATEWAY})
+    await setup_integration(hass, mock_config_entry)
 
     diagnostics = await get_diagnostics_for_config_entry(
         hass, hass_client, mock_config_entry

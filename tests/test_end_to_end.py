@@ -46,6 +46,8 @@ from custom_components.smsservicecenter.const import (
 )
 from simulator.app import SIMULATOR_STATE, SimulatorState, create_app
 
+from .conftest import send_sms
+
 type AiohttpServer = Callable[..., Awaitable[TestServer]]
 
 TOKEN = "e2e-token-0123456789"
@@ -141,6 +143,11 @@ def _credits_entity_id(hass: HomeAssistant, entry: ConfigEntry) -> str:
     return _entity_id(hass, Platform.SENSOR, f"{entry.entry_id}_credits")
 
 
+def _low_credits_entity_id(hass: HomeAssistant, entry: ConfigEntry) -> str:
+    """Return the entity ID of the low credits binary sensor of an account."""
+    return _entity_id(hass, Platform.BINARY_SENSOR, f"{entry.entry_id}_low_credits")
+
+
 async def test_config_flow_creates_loaded_entry(
     entry: ConfigEntry,
     simulator: TestServer,
@@ -167,13 +174,7 @@ async def test_entities_show_simulator_values(
         _state(hass, _entity_id(hass, Platform.TEXT, f"{entry.entry_id}_sendname"))
         == SIMULATOR_SENDNAME
     )
-    assert (
-        _state(
-            hass,
-            _entity_id(hass, Platform.BINARY_SENSOR, f"{entry.entry_id}_low_credits"),
-        )
-        == STATE_OFF
-    )
+    assert _state(hass, _low_credits_entity_id(hass, entry)) == STATE_OFF
 
 
 @pytest.mark.parametrize("simulator_credits", [5])
@@ -182,13 +183,7 @@ async def test_low_credits_from_simulator(
 ) -> None:
     """A balance under the threshold turns low credits on and links a simulated packet."""
     assert _state(hass, _credits_entity_id(hass, entry)) == "5"
-    assert (
-        _state(
-            hass,
-            _entity_id(hass, Platform.BINARY_SENSOR, f"{entry.entry_id}_low_credits"),
-        )
-        == STATE_ON
-    )
+    assert _state(hass, _low_credits_entity_id(hass, entry)) == STATE_ON
     issue = ir.async_get(hass).async_get_issue(
         DOMAIN, f"{ISSUE_LOW_CREDITS}_{entry.entry_id}"
     )
@@ -201,15 +196,10 @@ async def test_send_sms_one_request_normalised_numbers(
     hass: HomeAssistant, entry: ConfigEntry, state: SimulatorState
 ) -> None:
     """send_sms sends one request to the normalised, de-duplicated numbers and refreshes."""
-    response = await hass.services.async_call(
-        DOMAIN,
-        "send_sms",
-        {
-            "recipients": ["0612345678", "+31 6 87654321", "+31612345678"],
-            "message": "Hello from Home Assistant",
-        },
-        blocking=True,
-        return_response=True,
+    response = await send_sms(
+        hass,
+        recipients=["0612345678", "+31 6 87654321", "+31612345678"],
+        message="Hello from Home Assistant",
     )
 
     assert state.requests.count(SEND_REQUEST) == 1
@@ -329,45 +319,26 @@ async def test_legacy_notify_removed_with_entry(
     assert not hass.services.has_service(NOTIFY_DOMAIN, LEGACY_SERVICE)
 
 
-async def test_send_server_error_may_have_been_sent(
-    hass: HomeAssistant, entry: ConfigEntry, state: SimulatorState
+@pytest.mark.parametrize(
+    "status", [503, 200], ids=["server_error", "accepted_but_unreadable"]
+)
+async def test_send_may_have_been_sent(
+    hass: HomeAssistant, entry: ConfigEntry, state: SimulatorState, status: int
 ) -> None:
-    """A 5xx answer to a send says the message may have been sent and is not retried."""
-    state.fail_next = 503
+    """A 5xx answer, or a 200 one that is not JSON, says the message may have been sent.
+
+    The send is not retried, and the account is polled again.
+    """
+    state.fail_next = status
 
     with pytest.raises(HomeAssistantError, match="MAY have been sent") as exc_info:
-        await hass.services.async_call(
-            DOMAIN,
-            "send_sms",
-            {"recipients": ["0612345678"], "message": "Are you there?"},
-            blocking=True,
-            return_response=True,
-        )
+        await send_sms(hass, recipients=["0612345678"], message="Are you there?")
+    await hass.async_block_till_done(wait_background_tasks=True)
 
     assert exc_info.value.translation_domain == DOMAIN
     assert exc_info.value.translation_key == "send_outcome_unknown"
     assert state.requests.count(SEND_REQUEST) == 1
     assert state.messages == []
-
-
-async def test_send_accepted_but_unreadable_may_have_been_sent(
-    hass: HomeAssistant, entry: ConfigEntry, state: SimulatorState
-) -> None:
-    """A 200 answer to a send that is not JSON says it may have been sent, then polls."""
-    state.fail_next = 200
-
-    with pytest.raises(HomeAssistantError, match="MAY have been sent") as exc_info:
-        await hass.services.async_call(
-            DOMAIN,
-            "send_sms",
-            {"recipients": ["0612345678"], "message": "Are you there?"},
-            blocking=True,
-            return_response=True,
-        )
-    await hass.async_block_till_done(wait_background_tasks=True)
-
-    assert exc_info.value.translation_key == "send_outcome_unknown"
-    assert state.requests.count(SEND_REQUEST) == 1
     # The account was polled again, so the sensors help to check what happened.
     assert CREDITS_REQUEST in state.requests[state.requests.index(SEND_REQUEST) :]
 
@@ -381,13 +352,7 @@ async def test_send_in_test_mode(
     issue_id = f"{ISSUE_TEST_MODE}_{entry.entry_id}"
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
 
-    response = await hass.services.async_call(
-        DOMAIN,
-        "send_sms",
-        {"recipients": ["0612345678"], "message": "Just testing"},
-        blocking=True,
-        return_response=True,
-    )
+    response = await send_sms(hass, recipients=["0612345678"], message="Just testing")
 
     assert response is not None
     assert response["test_mode"] is True

@@ -4,7 +4,7 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import ClientError
-from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_OFF, STATE_ON
 from homeassistant.loader import async_get_integration
 import pytest
@@ -12,11 +12,10 @@ import pytest
 from custom_components.smsservicecenter.const import CONF_LOW_CREDITS_THRESHOLD, DOMAIN
 
 from .conftest import (
-    CREDITS_URL,
-    HISTORY_URL,
-    PACKETS_URL,
-    SENDNAME_URL,
-    load_json_fixture,
+    NO_SENDNAME,
+    assert_reauth_started,
+    mock_endpoints,
+    setup_integration,
 )
 
 if TYPE_CHECKING:
@@ -69,12 +68,9 @@ async def test_setup_retried_later(
     response: dict[str, Any],
 ) -> None:
     """Test setup is retried later when the API cannot be reached or gives an unusable answer."""
-    aioclient_mock.clear_requests()
-    aioclient_mock.get(CREDITS_URL, **response)
+    mock_endpoints(aioclient_mock, credits_=response)
 
-    mock_config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
+    await setup_integration(hass, mock_config_entry)
 
     assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
 
@@ -88,17 +84,9 @@ async def test_setup_without_default_sendname(
 
     The API documents that answer as HTTP 200 with a status:error body.
     """
-    aioclient_mock.clear_requests()
-    aioclient_mock.get(CREDITS_URL, json=load_json_fixture("credits.json"))
-    aioclient_mock.get(
-        SENDNAME_URL, json={"status": "error", "message": "Invalid request"}
-    )
-    aioclient_mock.get(HISTORY_URL, json=load_json_fixture("history.json"))
-    aioclient_mock.get(PACKETS_URL, json=load_json_fixture("packets.json"))
+    mock_endpoints(aioclient_mock, sendname={"json": NO_SENDNAME})
 
-    mock_config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
+    await setup_integration(hass, mock_config_entry)
 
     assert mock_config_entry.state is ConfigEntryState.LOADED
     assert mock_config_entry.runtime_data.coordinator.data.sendname is None
@@ -114,18 +102,12 @@ async def test_setup_auth_failed(
     status: HTTPStatus,
 ) -> None:
     """Test a rejected token fails setup and starts a reauth flow."""
-    aioclient_mock.clear_requests()
-    aioclient_mock.get(CREDITS_URL, status=status)
+    mock_endpoints(aioclient_mock, credits_={"status": status})
 
-    mock_config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
+    await setup_integration(hass, mock_config_entry)
 
     assert mock_config_entry.state is ConfigEntryState.SETUP_ERROR
-    flows = hass.config_entries.flow.async_progress()
-    assert len(flows) == 1
-    assert flows[0]["context"]["source"] == SOURCE_REAUTH
-    assert flows[0]["context"]["entry_id"] == mock_config_entry.entry_id
+    assert_reauth_started(hass, mock_config_entry.entry_id)
 
 
 async def test_options_update_reloads_entry(

@@ -1,7 +1,6 @@
 """Tests for the SMS Service Center notify entities and legacy notify service."""
 
 from typing import TYPE_CHECKING, Any
-from unittest.mock import patch
 
 from homeassistant.components.notify import (
     ATTR_DATA,
@@ -12,7 +11,6 @@ from homeassistant.components.notify import (
     SERVICE_SEND_MESSAGE,
 )
 from homeassistant.components.notify.legacy import NOTIFY_SERVICES
-from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.const import (
     ATTR_ENTITY_ID,
     CONF_API_TOKEN,
@@ -28,13 +26,11 @@ from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     snapshot_platform,
 )
-from yarl import URL
 
 from custom_components.smsservicecenter.const import (
     CONF_DEFAULT_COUNTRY,
     CONF_PHONE_NUMBER,
     DOMAIN,
-    SUBENTRY_TYPE_RECIPIENT,
 )
 from custom_components.smsservicecenter.notify import (
     SmsServiceCenterNotificationService,
@@ -46,8 +42,12 @@ from .conftest import (
     ENTRY_ID,
     RECIPIENT_NUMBER,
     RECIPIENT_SUBENTRY_ID,
-    SEND_URL,
     TOKEN,
+    assert_no_requests,
+    mock_endpoints,
+    send_requests,
+    send_tokens,
+    setup_integration,
 )
 
 if TYPE_CHECKING:
@@ -61,24 +61,6 @@ if TYPE_CHECKING:
 ENTITY_ID = "notify.alice"
 LEGACY_SERVICE = "sms_service_center"
 OTHER_TOKEN = "other-token-0123456789"
-
-
-def sends(aioclient_mock: AiohttpClientMocker) -> list[Any]:
-    """Return the JSON bodies of the send requests made."""
-    return [
-        data
-        for method, url, data, _headers in aioclient_mock.mock_calls
-        if method.upper() == "POST" and url == URL(SEND_URL)
-    ]
-
-
-def send_tokens(aioclient_mock: AiohttpClientMocker) -> list[str]:
-    """Return the Authorization headers of the send requests made."""
-    return [
-        headers["Authorization"]
-        for method, url, _data, headers in aioclient_mock.mock_calls
-        if method.upper() == "POST" and url == URL(SEND_URL)
-    ]
 
 
 def legacy_services(hass: HomeAssistant) -> list[Any]:
@@ -109,10 +91,7 @@ async def test_notify_entities(
     snapshot: SnapshotAssertion,
 ) -> None:
     """Test each recipient is a notify entity."""
-    mock_config_entry.add_to_hass(hass)
-    with patch("custom_components.smsservicecenter.PLATFORMS", [Platform.NOTIFY]):
-        await hass.config_entries.async_setup(mock_config_entry.entry_id)
-        await hass.async_block_till_done()
+    await setup_integration(hass, mock_config_entry, Platform.NOTIFY)
 
     await snapshot_platform(hass, entity_registry, snapshot, mock_config_entry.entry_id)
 
@@ -147,7 +126,7 @@ async def test_send_message(hass: HomeAssistant, mock_api: AiohttpClientMocker) 
     """Test notify.send_message texts the recipient with its sendname."""
     await send_message(hass, **{ATTR_MESSAGE: "The washing machine is done."})
 
-    assert sends(mock_api) == [
+    assert send_requests(mock_api) == [
         {
             "numbers": RECIPIENT_NUMBER,
             "message": "The washing machine is done.",
@@ -165,36 +144,29 @@ async def test_send_message_with_title(
     """Test the title is put before the message on its own line."""
     await send_message(hass, **{ATTR_MESSAGE: "Door open", ATTR_TITLE: "Alarm"})
 
-    assert [body["message"] for body in sends(mock_api)] == ["Alarm\nDoor open"]
+    assert [body["message"] for body in send_requests(mock_api)] == ["Alarm\nDoor open"]
 
 
 async def test_send_message_account_sendname(
-    hass: HomeAssistant, mock_api: AiohttpClientMocker
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    mock_api: AiohttpClientMocker,
 ) -> None:
     """Test a recipient without a sendname gets the account's default sender."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="SMS Service Center",
-        entry_id=ENTRY_ID,
-        data={CONF_API_TOKEN: TOKEN, CONF_URL: BASE_URL},
-        options={CONF_DEFAULT_COUNTRY: "NL"},
-        subentries_data=[
-            ConfigSubentryData(
-                data={CONF_NAME: "Alice", CONF_PHONE_NUMBER: RECIPIENT_NUMBER},
-                subentry_id=RECIPIENT_SUBENTRY_ID,
-                subentry_type=SUBENTRY_TYPE_RECIPIENT,
-                title="Alice",
-                unique_id=RECIPIENT_NUMBER,
-            )
-        ],
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_subentry(
+        mock_config_entry,
+        mock_config_entry.subentries[RECIPIENT_SUBENTRY_ID],
+        data={CONF_NAME: "Alice", CONF_PHONE_NUMBER: RECIPIENT_NUMBER},
     )
-    entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
 
     await send_message(hass, **{ATTR_MESSAGE: "Hello"})
 
-    assert sends(mock_api) == [{"numbers": RECIPIENT_NUMBER, "message": "Hello"}]
+    assert send_requests(mock_api) == [
+        {"numbers": RECIPIENT_NUMBER, "message": "Hello"}
+    ]
 
 
 @pytest.mark.parametrize("message", ["", "  \n "])
@@ -203,15 +175,13 @@ async def test_send_message_empty(
     hass: HomeAssistant, mock_api: AiohttpClientMocker, message: str
 ) -> None:
     """Test an empty message is refused even with a title, and nothing is sent."""
-    requests_before = mock_api.call_count
-
-    with pytest.raises(
-        ServiceValidationError, match="The message is empty"
-    ) as exc_info:
+    with (
+        assert_no_requests(mock_api),
+        pytest.raises(ServiceValidationError, match="The message is empty") as exc_info,
+    ):
         await send_message(hass, **{ATTR_MESSAGE: message, ATTR_TITLE: "Alarm"})
 
     assert exc_info.value.translation_key == "empty_message"
-    assert mock_api.call_count == requests_before
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -219,25 +189,43 @@ async def test_send_message_api_error(
     hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
 ) -> None:
     """Test the provider's error is raised to the caller."""
-    aioclient_mock.clear_requests()
-    aioclient_mock.post(
-        SEND_URL, json={"status": "error", "message": "Number is blocked"}
+    mock_endpoints(
+        aioclient_mock,
+        send={"json": {"status": "error", "message": "Number is blocked"}},
     )
 
     with pytest.raises(HomeAssistantError, match="Number is blocked"):
         await send_message(hass, **{ATTR_MESSAGE: "Hello"})
 
-    assert len(sends(aioclient_mock)) == 1
+    assert len(send_requests(aioclient_mock)) == 1
 
 
+@pytest.mark.parametrize(
+    ("data", "sendname"),
+    [
+        ({}, {}),
+        # An empty sendname means the account's default sender.
+        ({ATTR_DATA: {"sendname": ""}}, {}),
+        # A sendname of digits only, which YAML reads as a number, is sent as text.
+        ({ATTR_DATA: {"sendname": 1234}}, {"sendname": "1234"}),
+    ],
+    ids=["no_sendname", "empty_sendname", "numeric_sendname"],
+)
 @pytest.mark.usefixtures("init_integration")
 async def test_legacy_notify(
-    hass: HomeAssistant, mock_api: AiohttpClientMocker
+    hass: HomeAssistant,
+    mock_api: AiohttpClientMocker,
+    data: dict[str, Any],
+    sendname: dict[str, str],
 ) -> None:
-    """Test the legacy service sends to one number given as target."""
-    await notify_legacy(hass, **{ATTR_MESSAGE: "Hello", ATTR_TARGET: "0612345678"})
+    """Test the legacy service sends to one number given as target, with its sendname."""
+    await notify_legacy(
+        hass, **{ATTR_MESSAGE: "Hello", ATTR_TARGET: "0612345678"} | data
+    )
 
-    assert sends(mock_api) == [{"numbers": RECIPIENT_NUMBER, "message": "Hello"}]
+    assert send_requests(mock_api) == [
+        {"numbers": RECIPIENT_NUMBER, "message": "Hello"} | sendname
+    ]
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -255,47 +243,13 @@ async def test_legacy_notify_target_list(
         },
     )
 
-    assert sends(mock_api) == [
+    assert send_requests(mock_api) == [
         {
             "numbers": "+31612345678,+31687654321",
             "message": "Alarm\nDoor open",
             "sendname": "HomeAlarm",
         }
     ]
-
-
-@pytest.mark.usefixtures("init_integration")
-async def test_legacy_notify_empty_sendname(
-    hass: HomeAssistant, mock_api: AiohttpClientMocker
-) -> None:
-    """Test an empty sendname means the account's default sender."""
-    await notify_legacy(
-        hass,
-        **{
-            ATTR_MESSAGE: "Hello",
-            ATTR_TARGET: "0612345678",
-            ATTR_DATA: {"sendname": ""},
-        },
-    )
-
-    assert sends(mock_api) == [{"numbers": RECIPIENT_NUMBER, "message": "Hello"}]
-
-
-@pytest.mark.usefixtures("init_integration")
-async def test_legacy_notify_numeric_sendname(
-    hass: HomeAssistant, mock_api: AiohttpClientMocker
-) -> None:
-    """Test a sendname of digits only, which YAML reads as a number, is sent as text."""
-    await notify_legacy(
-        hass,
-        **{
-            ATTR_MESSAGE: "Hello",
-            ATTR_TARGET: "0612345678",
-            ATTR_DATA: {"sendname": 1234},
-        },
-    )
-
-    assert [body["sendname"] for body in sends(mock_api)] == ["1234"]
 
 
 @pytest.mark.parametrize(
@@ -319,13 +273,13 @@ async def test_legacy_notify_invalid(
     translation_key: str,
 ) -> None:
     """Test bad input to the legacy service raises a translated error, sending nothing."""
-    requests_before = mock_api.call_count
-
-    with pytest.raises(ServiceValidationError) as exc_info:
+    with (
+        assert_no_requests(mock_api),
+        pytest.raises(ServiceValidationError) as exc_info,
+    ):
         await notify_legacy(hass, **{ATTR_MESSAGE: "Hello"} | data)
 
     assert exc_info.value.translation_key == translation_key
-    assert mock_api.call_count == requests_before
 
 
 async def test_legacy_notify_after_reload(
@@ -339,7 +293,7 @@ async def test_legacy_notify_after_reload(
 
     await notify_legacy(hass, **{ATTR_MESSAGE: "Hello", ATTR_TARGET: "0612345678"})
 
-    assert len(sends(mock_api)) == 1
+    assert len(send_requests(mock_api)) == 1
     assert len(legacy_services(hass)) == 1
 
 
@@ -362,7 +316,7 @@ async def test_legacy_notify_unload_and_setup(
     await hass.config_entries.async_setup(init_integration.entry_id)
     await hass.async_block_till_done()
     await notify_legacy(hass, **{ATTR_MESSAGE: "Hello", ATTR_TARGET: "0612345678"})
-    assert len(sends(mock_api)) == 1
+    assert len(send_requests(mock_api)) == 1
 
 
 async def test_legacy_notify_removed_with_entry(
@@ -381,7 +335,7 @@ async def test_legacy_notify_removed_with_entry(
     with pytest.raises(ServiceValidationError) as exc_info:
         await service.async_send_message("Hello", target=["0612345678"])
     assert exc_info.value.translation_key == "entry_not_found"
-    assert sends(mock_api) == []
+    assert send_requests(mock_api) == []
 
 
 async def test_legacy_notify_same_title(

@@ -5,29 +5,16 @@ from typing import TYPE_CHECKING, Any
 
 from homeassistant.helpers import issue_registry as ir
 import pytest
-from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
-    async_fire_time_changed,
-)
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.smsservicecenter.const import (
-    CONF_LOW_CREDITS_THRESHOLD,
-    DOMAIN,
-    SCAN_INTERVAL,
-)
+from custom_components.smsservicecenter.const import CONF_LOW_CREDITS_THRESHOLD, DOMAIN
 from custom_components.smsservicecenter.issues import (
     async_update_test_mode_issue,
     low_credits_issue_id,
     test_mode_issue_id as mode_issue_id,
 )
 
-from .conftest import (
-    CREDITS_URL,
-    HISTORY_URL,
-    PACKETS_URL,
-    SENDNAME_URL,
-    load_json_fixture,
-)
+from .conftest import credits_json, mock_endpoints, next_poll
 
 if TYPE_CHECKING:
     from freezegun.api import FrozenDateTimeFactory
@@ -45,13 +32,16 @@ def mock_account(
     packets_response: dict[str, Any] | None = None,
 ) -> None:
     """Answer the API with this balance and packets response."""
-    aioclient_mock.clear_requests()
-    aioclient_mock.get(CREDITS_URL, json={"status": "success", "details": credits_})
-    aioclient_mock.get(SENDNAME_URL, json=load_json_fixture("sendname.json"))
-    aioclient_mock.get(HISTORY_URL, json=load_json_fixture("history.json"))
-    aioclient_mock.get(
-        PACKETS_URL, **(packets_response or {"json": load_json_fixture("packets.json")})
+    mock_endpoints(
+        aioclient_mock, credits_=credits_json(credits_), packets=packets_response
     )
+
+
+def low_credits_issue(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> ir.IssueEntry | None:
+    """Return the low credits issue of an account, if it has one."""
+    return ir.async_get(hass).async_get_issue(DOMAIN, low_credits_issue_id(entry))
 
 
 async def setup_entry(
@@ -94,9 +84,7 @@ async def test_low_credits_issue(
 
     await setup_entry(hass, mock_config_entry, threshold)
 
-    issue = ir.async_get(hass).async_get_issue(
-        DOMAIN, low_credits_issue_id(mock_config_entry)
-    )
+    issue = low_credits_issue(hass, mock_config_entry)
     assert issue
     assert issue.translation_key == "low_credits"
     assert issue.severity is ir.IssueSeverity.WARNING
@@ -110,16 +98,13 @@ async def test_low_credits_issue_placeholders(
     hass: HomeAssistant,
     mock_config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
-    issue_registry: ir.IssueRegistry,
 ) -> None:
     """Test the issue names the packet, its credits and its price in euros."""
     mock_account(aioclient_mock, 5)
 
     await setup_entry(hass, mock_config_entry)
 
-    issue = issue_registry.async_get_issue(
-        DOMAIN, low_credits_issue_id(mock_config_entry)
-    )
+    issue = low_credits_issue(hass, mock_config_entry)
     assert issue
     assert issue.translation_placeholders == {
         "account": "SMS Service Center",
@@ -136,12 +121,9 @@ async def test_no_low_credits_issue(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
-    issue_registry: ir.IssueRegistry,
 ) -> None:
     """Test a balance at or above the threshold raises no issue nor fetches packets."""
-    assert not issue_registry.async_get_issue(
-        DOMAIN, low_credits_issue_id(init_integration)
-    )
+    assert not low_credits_issue(hass, init_integration)
     assert not any(
         url.path.endswith("/packets") for _m, url, _d, _h in aioclient_mock.mock_calls
     )
@@ -151,21 +133,17 @@ async def test_low_credits_issue_removed_after_recovery(
     hass: HomeAssistant,
     mock_config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
-    issue_registry: ir.IssueRegistry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Test the issue goes away once the balance is back above the threshold."""
     mock_account(aioclient_mock, 5)
     await setup_entry(hass, mock_config_entry)
-    issue_id = low_credits_issue_id(mock_config_entry)
-    assert issue_registry.async_get_issue(DOMAIN, issue_id)
+    assert low_credits_issue(hass, mock_config_entry)
 
     mock_account(aioclient_mock, 250)
-    freezer.tick(SCAN_INTERVAL)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    await next_poll(hass, freezer)
 
-    assert not issue_registry.async_get_issue(DOMAIN, issue_id)
+    assert not low_credits_issue(hass, mock_config_entry)
 
 
 @pytest.mark.parametrize(
@@ -181,7 +159,6 @@ async def test_low_credits_issue_without_packet(
     hass: HomeAssistant,
     mock_config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
-    issue_registry: ir.IssueRegistry,
     packets_response: dict[str, Any],
 ) -> None:
     """Test the issue links to the website when no packet can be suggested."""
@@ -189,9 +166,7 @@ async def test_low_credits_issue_without_packet(
 
     await setup_entry(hass, mock_config_entry)
 
-    issue = issue_registry.async_get_issue(
-        DOMAIN, low_credits_issue_id(mock_config_entry)
-    )
+    issue = low_credits_issue(hass, mock_config_entry)
     assert issue
     assert issue.translation_key == "low_credits_no_packet"
     assert issue.learn_more_url == "https://www.smsservicecenter.nl/"
@@ -201,7 +176,6 @@ async def test_packets_fetched_again_after_failure(
     hass: HomeAssistant,
     mock_config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
-    issue_registry: ir.IssueRegistry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Test a failed packet fetch is retried on the next poll."""
@@ -209,13 +183,9 @@ async def test_packets_fetched_again_after_failure(
     await setup_entry(hass, mock_config_entry)
 
     mock_account(aioclient_mock, 5)
-    freezer.tick(SCAN_INTERVAL)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    await next_poll(hass, freezer)
 
-    issue = issue_registry.async_get_issue(
-        DOMAIN, low_credits_issue_id(mock_config_entry)
-    )
+    issue = low_credits_issue(hass, mock_config_entry)
     assert issue
     assert issue.translation_key == "low_credits"
     assert issue.learn_more_url == CHECKOUT_URL.format("nano")
@@ -251,14 +221,10 @@ async def test_issues_removed_with_entry(
     mock_account(aioclient_mock, 5)
     await setup_entry(hass, mock_config_entry)
     async_update_test_mode_issue(hass, mock_config_entry, True)
-    assert issue_registry.async_get_issue(
-        DOMAIN, low_credits_issue_id(mock_config_entry)
-    )
+    assert low_credits_issue(hass, mock_config_entry)
 
     await hass.config_entries.async_remove(mock_config_entry.entry_id)
     await hass.async_block_till_done()
 
-    assert not issue_registry.async_get_issue(
-        DOMAIN, low_credits_issue_id(mock_config_entry)
-    )
+    assert not low_credits_issue(hass, mock_config_entry)
     assert not issue_registry.async_get_issue(DOMAIN, mode_issue_id(mock_config_entry))

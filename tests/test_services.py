@@ -4,7 +4,7 @@ import asyncio
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
-from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_CONFIG_ENTRY_ID, CONF_API_TOKEN, CONF_URL
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 import probatio
@@ -27,10 +27,17 @@ from .conftest import (
     CREDITS_URL,
     ENTRY_ID,
     HISTORY_URL,
-    PACKETS_URL,
-    SEND_URL,
-    SENDNAME_URL,
+    assert_no_requests,
+    assert_reauth_started,
+    credits_json,
+    history_details,
     load_json_fixture,
+    mock_endpoints,
+    send_requests,
+    send_sms,
+    send_tokens,
+    sendname_requests,
+    setup_integration,
 )
 
 if TYPE_CHECKING:
@@ -44,32 +51,6 @@ MESSAGE_ID = "f89d33b3-da08-40fe-b4be-182a381b8e77"
 LONG_MESSAGE = "x" * 161
 
 
-def mock_endpoints(
-    aioclient_mock: AiohttpClientMocker,
-    *,
-    send: dict[str, Any] | None = None,
-    credits_: dict[str, Any] | None = None,
-    history: dict[str, Any] | None = None,
-) -> None:
-    """Answer every endpoint like mock_api does, except the ones given."""
-    aioclient_mock.clear_requests()
-    aioclient_mock.get(
-        CREDITS_URL, **(credits_ or {"json": load_json_fixture("credits.json")})
-    )
-    aioclient_mock.get(SENDNAME_URL, json=load_json_fixture("sendname.json"))
-    aioclient_mock.post(SENDNAME_URL, json={"status": "success", "details": "NewName"})
-    aioclient_mock.get(
-        HISTORY_URL, **(history or {"json": load_json_fixture("history.json")})
-    )
-    aioclient_mock.post(SEND_URL, **(send or {"json": load_json_fixture("send.json")}))
-    aioclient_mock.get(PACKETS_URL, json=load_json_fixture("packets.json"))
-
-
-def credits_json(balance: int) -> dict[str, Any]:
-    """Return the credits endpoint's answer for a balance."""
-    return {"json": {"status": "success", "details": balance}}
-
-
 def send_json(testmode: object) -> dict[str, Any]:
     """Return the send endpoint's answer with this ``testmode``."""
     return {
@@ -80,27 +61,11 @@ def send_json(testmode: object) -> dict[str, Any]:
     }
 
 
-def send_requests(aioclient_mock: AiohttpClientMocker) -> list[Any]:
-    """Return the JSON bodies of the send requests made."""
-    return [
-        data
-        for method, url, data, _headers in aioclient_mock.mock_calls
-        if method.upper() == "POST" and url == URL(SEND_URL)
-    ]
-
-
 def credits_requests(aioclient_mock: AiohttpClientMocker) -> int:
     """Return how often the balance was fetched."""
     return sum(
         1 for _method, url, *_ in aioclient_mock.mock_calls if url == URL(CREDITS_URL)
     )
-
-
-async def setup_entry(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    """Add an account and set it up."""
-    entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
 
 
 def second_account() -> MockConfigEntry:
@@ -111,13 +76,6 @@ def second_account() -> MockConfigEntry:
         entry_id="01JSMSSERVICECENTER00000002",
         data={CONF_API_TOKEN: "other-token-0123456789", CONF_URL: BASE_URL},
         options={CONF_LOW_CREDITS_THRESHOLD: 10, CONF_DEFAULT_COUNTRY: "NL"},
-    )
-
-
-async def send_sms(hass: HomeAssistant, **data: Any) -> Any:
-    """Call the send_sms action and return its response."""
-    return await hass.services.async_call(
-        DOMAIN, "send_sms", data, blocking=True, return_response=True
     )
 
 
@@ -145,31 +103,23 @@ async def test_send_sms(
     assert response == snapshot
 
 
+@pytest.mark.parametrize(
+    "data",
+    [
+        {ATTR_CONFIG_ENTRY_ID: ENTRY_ID, "recipients": "+31612345678"},
+        # As the action editor may send it.
+        {"recipients": ["+31612345678"], "sendname": ""},
+    ],
+    ids=["no_sendname", "empty_sendname"],
+)
 @pytest.mark.usefixtures("init_integration")
 async def test_send_sms_account_sendname(
-    hass: HomeAssistant, mock_api: AiohttpClientMocker
+    hass: HomeAssistant, mock_api: AiohttpClientMocker, data: dict[str, Any]
 ) -> None:
-    """Test a send without sendname leaves it to the account's default."""
+    """Test a send without a sendname, or an empty one, leaves it to the account's default."""
     await hass.services.async_call(
-        DOMAIN,
-        "send_sms",
-        {
-            ATTR_CONFIG_ENTRY_ID: ENTRY_ID,
-            "recipients": "+31612345678",
-            "message": "Hello",
-        },
-        blocking=True,
+        DOMAIN, "send_sms", {"message": "Hello"} | data, blocking=True
     )
-
-    assert send_requests(mock_api) == [{"numbers": "+31612345678", "message": "Hello"}]
-
-
-@pytest.mark.usefixtures("init_integration")
-async def test_send_sms_empty_sendname(
-    hass: HomeAssistant, mock_api: AiohttpClientMocker
-) -> None:
-    """Test an empty sendname, as the action editor may send, means the default."""
-    await send_sms(hass, recipients=["+31612345678"], message="Hello", sendname="")
 
     assert send_requests(mock_api) == [{"numbers": "+31612345678", "message": "Hello"}]
 
@@ -309,15 +259,15 @@ async def test_send_sms_invalid_input(
     error: str,
 ) -> None:
     """Test bad input raises a translated error and sends nothing at all."""
-    requests_before = mock_api.call_count
-
-    with pytest.raises(ServiceValidationError, match=error) as exc_info:
+    with (
+        assert_no_requests(mock_api),
+        pytest.raises(ServiceValidationError, match=error) as exc_info,
+    ):
         await send_sms(
             hass, **{"recipients": ["+31612345678"], "message": "Hello"} | data
         )
 
     assert exc_info.value.translation_key == translation_key
-    assert mock_api.call_count == requests_before
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -325,14 +275,11 @@ async def test_send_sms_missing_fields(
     hass: HomeAssistant, mock_api: AiohttpClientMocker
 ) -> None:
     """Test the schema requires recipients and a message."""
-    requests_before = mock_api.call_count
-
-    with pytest.raises(probatio.Invalid):
-        await send_sms(hass, message="Hello")
-    with pytest.raises(probatio.Invalid):
-        await send_sms(hass, recipients=["+31612345678"])
-
-    assert mock_api.call_count == requests_before
+    with assert_no_requests(mock_api):
+        with pytest.raises(probatio.Invalid):
+            await send_sms(hass, message="Hello")
+        with pytest.raises(probatio.Invalid):
+            await send_sms(hass, recipients=["+31612345678"])
 
 
 async def test_send_sms_uses_default_country(
@@ -360,7 +307,7 @@ async def test_insufficient_credits(
 ) -> None:
     """Test a send the balance cannot pay is refused after checking the balance again."""
     mock_endpoints(aioclient_mock, credits_=credits_json(3))
-    await setup_entry(hass, mock_config_entry)
+    await setup_integration(hass, mock_config_entry)
     aioclient_mock.mock_calls.clear()
 
     with pytest.raises(
@@ -385,7 +332,7 @@ async def test_insufficient_credits_for_one(
 ) -> None:
     """Test the refusal reads well when a single credit is missing."""
     mock_endpoints(aioclient_mock, credits_=credits_json(0))
-    await setup_entry(hass, mock_config_entry)
+    await setup_integration(hass, mock_config_entry)
 
     with pytest.raises(ServiceValidationError) as exc_info:
         await send_sms(hass, recipients=["+31612345678"], message="Hello")
@@ -411,7 +358,7 @@ async def test_test_mode_skips_credit_check(
     is not checked; once one is answered live again, it is.
     """
     mock_endpoints(aioclient_mock, credits_=credits_json(1), send=send_json(True))
-    await setup_entry(hass, mock_config_entry)
+    await setup_integration(hass, mock_config_entry)
 
     # Until a send says so, the account is not known to be in test mode.
     with pytest.raises(ServiceValidationError) as exc_info:
@@ -447,7 +394,7 @@ async def test_credits_topped_up_since_last_poll(
 ) -> None:
     """Test a balance that looks too low is fetched again, and enough lets the send go."""
     mock_endpoints(aioclient_mock, credits_=credits_json(1))
-    await setup_entry(hass, mock_config_entry)
+    await setup_integration(hass, mock_config_entry)
     mock_endpoints(aioclient_mock, credits_=credits_json(100))
 
     await send_sms(
@@ -464,7 +411,7 @@ async def test_credits_check_fails(
 ) -> None:
     """Test nothing is sent when the balance cannot be checked again."""
     mock_endpoints(aioclient_mock, credits_=credits_json(1))
-    await setup_entry(hass, mock_config_entry)
+    await setup_integration(hass, mock_config_entry)
     mock_endpoints(aioclient_mock, credits_={"status": HTTPStatus.BAD_GATEWAY})
 
     with pytest.raises(HomeAssistantError, match="Could not reach") as exc_info:
@@ -474,23 +421,53 @@ async def test_credits_check_fails(
     assert send_requests(aioclient_mock) == []
 
 
+@pytest.mark.parametrize(
+    ("send", "error", "translation_key"),
+    [
+        # The provider's error message is shown.
+        pytest.param(
+            {"json": {"status": "error", "message": "Number is blocked"}},
+            "SMS Service Center refused the request: Number is blocked",
+            "api_error",
+            id="api_error",
+        ),
+        # A request refused before it was handled says the message was not sent.
+        pytest.param(
+            {"status": HTTPStatus.TOO_MANY_REQUESTS},
+            "Could not reach",
+            "cannot_connect",
+            id="rate_limited",
+        ),
+        # A send the server did not accept (3xx/4xx) is not reported as maybe sent.
+        pytest.param(
+            {"status": HTTPStatus.UNPROCESSABLE_ENTITY, "json": {"message": "Invalid"}},
+            "could not be read",
+            "invalid_response",
+            id="unprocessable",
+        ),
+        pytest.param(
+            {"status": HTTPStatus.FOUND, "text": ""},
+            "could not be read",
+            "invalid_response",
+            id="redirect",
+        ),
+    ],
+)
 @pytest.mark.usefixtures("init_integration")
-async def test_send_sms_api_error(
-    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+async def test_send_sms_not_accepted(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    send: dict[str, Any],
+    error: str,
+    translation_key: str,
 ) -> None:
-    """Test the provider's error message is shown."""
-    mock_endpoints(
-        aioclient_mock,
-        send={"json": {"status": "error", "message": "Number is blocked"}},
-    )
+    """Test a send the provider did not accept raises a translated error saying why."""
+    mock_endpoints(aioclient_mock, send=send)
 
-    with pytest.raises(
-        HomeAssistantError,
-        match="SMS Service Center refused the request: Number is blocked",
-    ) as exc_info:
+    with pytest.raises(HomeAssistantError, match=error) as exc_info:
         await send_sms(hass, recipients=["+31612345678"], message="Hello")
 
-    assert exc_info.value.translation_key == "api_error"
+    assert exc_info.value.translation_key == translation_key
     assert len(send_requests(aioclient_mock)) == 1
 
 
@@ -510,28 +487,13 @@ async def test_send_sms_auth_failed(
         await send_sms(hass, recipients=["+31612345678"], message="Hello")
 
     assert exc_info.value.translation_key == "invalid_auth"
-    flows = hass.config_entries.flow.async_progress()
-    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
-    assert flows[0]["context"]["entry_id"] == ENTRY_ID
-
-
-@pytest.mark.usefixtures("init_integration")
-async def test_send_sms_timeout(
-    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
-) -> None:
-    """Test a timeout says the message may have been sent and is not retried."""
-    mock_endpoints(aioclient_mock, send={"exc": TimeoutError()})
-
-    with pytest.raises(HomeAssistantError, match="MAY have been sent") as exc_info:
-        await send_sms(hass, recipients=["+31612345678"], message="Hello")
-
-    assert exc_info.value.translation_key == "send_outcome_unknown"
-    assert len(send_requests(aioclient_mock)) == 1
+    assert_reauth_started(hass)
 
 
 @pytest.mark.parametrize(
     "send",
     [
+        {"exc": TimeoutError()},
         {"text": "<!DOCTYPE html><html><body>Sent!</body></html>"},
         {"status": HTTPStatus.ACCEPTED, "text": "<html>Queued</html>"},
         {"json": {"status": "success"}},
@@ -541,6 +503,7 @@ async def test_send_sms_timeout(
         send_json("false"),
     ],
     ids=[
+        "timeout",
         "html",
         "accepted_html",
         "no_details",
@@ -551,13 +514,14 @@ async def test_send_sms_timeout(
     ],
 )
 @pytest.mark.usefixtures("init_integration")
-async def test_send_sms_accepted_but_unreadable(
+async def test_send_sms_outcome_unknown(
     hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, send: dict[str, Any]
 ) -> None:
-    """Test an accepted send whose answer cannot be read says it MAY have been sent.
+    """Test a send that may have gone out says it MAY have been sent, and is not retried.
 
-    Saying it could not be read would invite a resend, and a duplicate SMS costs money.
-    The account is polled again, so the sensors help the user check.
+    That is a timeout, or an accepted send whose answer cannot be read: saying it
+    could not be read would invite a resend, and a duplicate SMS costs money. The
+    account is polled again, so the sensors help the user check.
     """
     mock_endpoints(aioclient_mock, send=send, credits_=credits_json(249))
 
@@ -573,56 +537,22 @@ async def test_send_sms_accepted_but_unreadable(
 
 
 @pytest.mark.parametrize(
-    "send",
-    [
-        {"status": HTTPStatus.UNPROCESSABLE_ENTITY, "json": {"message": "Invalid"}},
-        {"status": HTTPStatus.FOUND, "text": ""},
-    ],
-    ids=["unprocessable", "redirect"],
+    ("testmode", "test_mode"),
+    [(True, True), (1, True), (0, False)],
+    ids=["true", "integer_1", "integer_0"],
 )
 @pytest.mark.usefixtures("init_integration")
-async def test_send_sms_not_accepted_unreadable(
-    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, send: dict[str, Any]
-) -> None:
-    """Test a send the server did not accept (3xx/4xx) is not reported as maybe sent."""
-    mock_endpoints(aioclient_mock, send=send)
-
-    with pytest.raises(HomeAssistantError, match="could not be read") as exc_info:
-        await send_sms(hass, recipients=["+31612345678"], message="Hello")
-
-    assert exc_info.value.translation_key == "invalid_response"
-    assert len(send_requests(aioclient_mock)) == 1
-
-
-@pytest.mark.usefixtures("init_integration")
-async def test_send_outcome_unknown_refreshes(
-    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
-) -> None:
-    """Test the account is polled after a send that may have gone out."""
-    mock_endpoints(
-        aioclient_mock, send={"exc": TimeoutError()}, credits_=credits_json(249)
-    )
-
-    with pytest.raises(HomeAssistantError) as exc_info:
-        await send_sms(hass, recipients=["+31612345678"], message="Hello")
-    await hass.async_block_till_done(wait_background_tasks=True)
-
-    assert exc_info.value.translation_key == "send_outcome_unknown"
-    assert credits_requests(aioclient_mock) == 1
-    assert (state := hass.states.get("sensor.sms_service_center_credits"))
-    assert state.state == "249"
-
-
-@pytest.mark.parametrize(("testmode", "test_mode"), [(0, False), (1, True)])
-@pytest.mark.usefixtures("init_integration")
-async def test_send_sms_testmode_as_integer(
+async def test_send_sms_test_mode(
     hass: HomeAssistant,
     aioclient_mock: AiohttpClientMocker,
     issue_registry: ir.IssueRegistry,
-    testmode: int,
+    testmode: object,
     test_mode: bool,
 ) -> None:
-    """Test a test mode flag sent as 0 or 1 is read, not taken for an unreadable answer."""
+    """Test a send answered in test mode says so and raises the test mode notice.
+
+    A flag sent as 0 or 1 is read too, not taken for an unreadable answer.
+    """
     mock_endpoints(aioclient_mock, send=send_json(testmode))
 
     response = await send_sms(hass, recipients=["+31612345678"], message="Hello")
@@ -632,44 +562,6 @@ async def test_send_sms_testmode_as_integer(
     assert (
         issue_registry.async_get_issue(DOMAIN, f"test_mode_{ENTRY_ID}") is not None
     ) is test_mode
-
-
-@pytest.mark.usefixtures("init_integration")
-async def test_send_sms_rate_limited(
-    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
-) -> None:
-    """Test a request refused before it was handled says the message was not sent."""
-    mock_endpoints(aioclient_mock, send={"status": HTTPStatus.TOO_MANY_REQUESTS})
-
-    with pytest.raises(HomeAssistantError, match="Could not reach") as exc_info:
-        await send_sms(hass, recipients=["+31612345678"], message="Hello")
-
-    assert exc_info.value.translation_key == "cannot_connect"
-    assert len(send_requests(aioclient_mock)) == 1
-
-
-@pytest.mark.usefixtures("init_integration")
-async def test_send_sms_test_mode(
-    hass: HomeAssistant,
-    aioclient_mock: AiohttpClientMocker,
-    issue_registry: ir.IssueRegistry,
-) -> None:
-    """Test a send answered in test mode raises the test mode notice."""
-    mock_endpoints(
-        aioclient_mock,
-        send={
-            "json": {
-                "status": "success",
-                "details": {"messageid": MESSAGE_ID, "testmode": True},
-            }
-        },
-    )
-
-    response = await send_sms(hass, recipients=["+31612345678"], message="Hello")
-
-    assert response is not None
-    assert response["test_mode"] is True
-    assert issue_registry.async_get_issue(DOMAIN, f"test_mode_{ENTRY_ID}")
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -703,7 +595,7 @@ async def test_concurrent_sends_share_the_balance(
         )
 
     mock_endpoints(aioclient_mock, credits_={"side_effect": balance})
-    await setup_entry(hass, mock_config_entry)
+    await setup_integration(hass, mock_config_entry)
 
     results = await asyncio.gather(
         send_sms(hass, recipients=["+31612345678"], message=LONG_MESSAGE),
@@ -724,9 +616,9 @@ async def test_send_sms_with_several_accounts(
     mock_api: AiohttpClientMocker,
 ) -> None:
     """Test config_entry_id picks the account when several are loaded."""
-    await setup_entry(hass, mock_config_entry)
+    await setup_integration(hass, mock_config_entry)
     other = second_account()
-    await setup_entry(hass, other)
+    await setup_integration(hass, other)
 
     with pytest.raises(ServiceValidationError, match="More than one") as exc_info:
         await send_sms(hass, recipients=["+31612345678"], message="Hello")
@@ -740,11 +632,7 @@ async def test_send_sms_with_several_accounts(
         message="Hello",
     )
 
-    assert [
-        headers["Authorization"]
-        for method, url, _data, headers in mock_api.mock_calls
-        if method.upper() == "POST" and url == URL(SEND_URL)
-    ] == ["Bearer other-token-0123456789"]
+    assert send_tokens(mock_api) == ["Bearer other-token-0123456789"]
 
 
 async def test_send_sms_one_of_two_accounts_loaded(
@@ -753,7 +641,7 @@ async def test_send_sms_one_of_two_accounts_loaded(
     mock_api: AiohttpClientMocker,
 ) -> None:
     """Test the only loaded account is used, and an unloaded one is refused."""
-    await setup_entry(hass, mock_config_entry)
+    await setup_integration(hass, mock_config_entry)
     other = second_account()
     other.add_to_hass(hass)
 
@@ -812,11 +700,7 @@ async def test_set_sendname(hass: HomeAssistant, mock_api: AiohttpClientMocker) 
         DOMAIN, "set_sendname", {"sendname": "NewName"}, blocking=True
     )
 
-    assert [
-        data
-        for method, url, data, _headers in mock_api.mock_calls
-        if method.upper() == "POST" and url == URL(SENDNAME_URL)
-    ] == [{"sendname": "NewName"}]
+    assert sendname_requests(mock_api) == [{"sendname": "NewName"}]
     assert (state := hass.states.get(SENDNAME_ENTITY_ID))
     assert state.state == "NewName"
 
@@ -829,17 +713,17 @@ async def test_set_sendname_invalid(
     hass: HomeAssistant, mock_api: AiohttpClientMocker, sendname: str
 ) -> None:
     """Test an invalid sendname is refused before anything is sent."""
-    requests_before = mock_api.call_count
-
-    with pytest.raises(
-        ServiceValidationError, match="is not a valid sender name"
-    ) as exc_info:
+    with (
+        assert_no_requests(mock_api),
+        pytest.raises(
+            ServiceValidationError, match="is not a valid sender name"
+        ) as exc_info,
+    ):
         await hass.services.async_call(
             DOMAIN, "set_sendname", {"sendname": sendname}, blocking=True
         )
 
     assert exc_info.value.translation_key == "invalid_sendname"
-    assert mock_api.call_count == requests_before
     assert (state := hass.states.get(SENDNAME_ENTITY_ID))
     assert state.state == "HomeAssist"
 
@@ -849,10 +733,11 @@ async def test_set_sendname_api_error(
     hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
 ) -> None:
     """Test a sendname the provider refuses raises its message."""
-    mock_endpoints(aioclient_mock)
-    aioclient_mock.clear_requests()
-    aioclient_mock.post(
-        SENDNAME_URL, json={"status": "error", "message": "Sender name not allowed"}
+    mock_endpoints(
+        aioclient_mock,
+        sendname_post={
+            "json": {"status": "error", "message": "Sender name not allowed"}
+        },
     )
 
     with pytest.raises(HomeAssistantError, match="Sender name not allowed") as exc_info:
@@ -889,20 +774,7 @@ async def test_get_history_page(
     hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
 ) -> None:
     """Test the action returns the page asked for."""
-    mock_endpoints(aioclient_mock)
-    aioclient_mock.clear_requests()
-    aioclient_mock.get(
-        HISTORY_URL,
-        json={
-            "status": "success",
-            "details": {
-                "messages": [],
-                "totalpages": 2,
-                "currentpage": 2,
-                "items_per_page": 50,
-            },
-        },
-    )
+    mock_endpoints(aioclient_mock, history_pages={2: history_details(2, 2)})
 
     response = await hass.services.async_call(
         DOMAIN,
@@ -923,14 +795,10 @@ async def test_get_history_invalid_page(
     hass: HomeAssistant, mock_api: AiohttpClientMocker
 ) -> None:
     """Test pages start at 1."""
-    requests_before = mock_api.call_count
-
-    with pytest.raises(probatio.Invalid):
+    with assert_no_requests(mock_api), pytest.raises(probatio.Invalid):
         await hass.services.async_call(
             DOMAIN, "get_history", {"page": 0}, blocking=True, return_response=True
         )
-
-    assert mock_api.call_count == requests_before
 
 
 @pytest.mark.usefixtures("init_integration")

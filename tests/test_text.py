@@ -2,14 +2,12 @@
 
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
-from unittest.mock import patch
 
 from homeassistant.components.text import (
     ATTR_VALUE,
     DOMAIN as TEXT_DOMAIN,
     SERVICE_SET_VALUE,
 )
-from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.const import ATTR_ENTITY_ID, STATE_UNKNOWN, Platform
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 import pytest
@@ -18,7 +16,14 @@ from pytest_homeassistant_custom_component.common import (
     snapshot_platform,
 )
 
-from .conftest import CREDITS_URL, HISTORY_URL, SENDNAME_URL, load_json_fixture
+from .conftest import (
+    NO_SENDNAME,
+    assert_reauth_started,
+    load_json_fixture,
+    mock_endpoints,
+    sendname_requests,
+    setup_integration,
+)
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -32,37 +37,14 @@ if TYPE_CHECKING:
 SENDNAME_ENTITY_ID = "text.sms_service_center_sendname"
 
 
-async def setup_text(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    """Set up the account with only the text platform."""
-    entry.add_to_hass(hass)
-    with patch("custom_components.smsservicecenter.PLATFORMS", [Platform.TEXT]):
-        await hass.config_entries.async_setup(entry.entry_id)
-        await hass.async_block_till_done()
-
-
-def mock_sendname_post(aioclient_mock: AiohttpClientMocker, **response: Any) -> None:
-    """Answer the polled endpoints, and setting the sendname with response."""
-    aioclient_mock.get(CREDITS_URL, json=load_json_fixture("credits.json"))
-    aioclient_mock.get(SENDNAME_URL, json=load_json_fixture("sendname.json"))
-    aioclient_mock.post(SENDNAME_URL, **response)
-    aioclient_mock.get(HISTORY_URL, json=load_json_fixture("history.json"))
-
-
-def mock_sendname_get(aioclient_mock: AiohttpClientMocker, **response: Any) -> None:
-    """Answer the polled endpoints, the sendname with response."""
-    aioclient_mock.get(CREDITS_URL, json=load_json_fixture("credits.json"))
-    aioclient_mock.get(SENDNAME_URL, **response)
-    aioclient_mock.post(SENDNAME_URL, json={"status": "success", "details": "NewName"})
-    aioclient_mock.get(HISTORY_URL, json=load_json_fixture("history.json"))
-
-
-def sendname_posts(aioclient_mock: AiohttpClientMocker) -> list[object]:
-    """Return the bodies of the requests that set the sendname."""
-    return [
-        data
-        for method, url, data, _headers in aioclient_mock.mock_calls
-        if method.lower() == "post" and url.path.endswith("/sendname")
-    ]
+async def set_sendname(hass: HomeAssistant, value: str) -> None:
+    """Set the value of the sendname text entity."""
+    await hass.services.async_call(
+        TEXT_DOMAIN,
+        SERVICE_SET_VALUE,
+        {ATTR_ENTITY_ID: SENDNAME_ENTITY_ID, ATTR_VALUE: value},
+        blocking=True,
+    )
 
 
 @pytest.mark.usefixtures("mock_api")
@@ -73,7 +55,7 @@ async def test_text(
     snapshot: SnapshotAssertion,
 ) -> None:
     """Test the text entities of an account."""
-    await setup_text(hass, mock_config_entry)
+    await setup_integration(hass, mock_config_entry, Platform.TEXT)
 
     await snapshot_platform(hass, entity_registry, snapshot, mock_config_entry.entry_id)
 
@@ -88,9 +70,11 @@ async def test_provider_sendname_outside_the_rules(
     sendname: str,
 ) -> None:
     """A current sendname that could not be set from here is still shown."""
-    mock_sendname_get(aioclient_mock, json={"status": "success", "details": sendname})
+    mock_endpoints(
+        aioclient_mock, sendname={"json": {"status": "success", "details": sendname}}
+    )
 
-    await setup_text(hass, mock_config_entry)
+    await setup_integration(hass, mock_config_entry, Platform.TEXT)
 
     assert (state := hass.states.get(SENDNAME_ENTITY_ID))
     assert state.state == sendname
@@ -98,10 +82,7 @@ async def test_provider_sendname_outside_the_rules(
 
 @pytest.mark.parametrize(
     "response",
-    [
-        {"json": {"status": "error", "message": "Invalid request"}},
-        {"json": {"status": "success", "details": ""}},
-    ],
+    [{"json": NO_SENDNAME}, {"json": {"status": "success", "details": ""}}],
     ids=["api_error", "empty"],
 )
 async def test_no_default_sendname(
@@ -111,53 +92,36 @@ async def test_no_default_sendname(
     response: dict[str, Any],
 ) -> None:
     """An account without a default sendname loads, with the sendname unknown."""
-    mock_sendname_get(aioclient_mock, **response)
+    mock_endpoints(aioclient_mock, sendname=response)
 
-    await setup_text(hass, mock_config_entry)
+    await setup_integration(hass, mock_config_entry, Platform.TEXT)
 
     assert (state := hass.states.get(SENDNAME_ENTITY_ID))
     assert state.state == STATE_UNKNOWN
 
 
-async def test_set_sendname_without_default_sendname(
-    hass: HomeAssistant,
-    mock_config_entry: MockConfigEntry,
-    aioclient_mock: AiohttpClientMocker,
-) -> None:
-    """A sendname can be set on an account that has none yet."""
-    mock_sendname_get(
-        aioclient_mock, json={"status": "error", "message": "Invalid request"}
-    )
-    await setup_text(hass, mock_config_entry)
-
-    await hass.services.async_call(
-        TEXT_DOMAIN,
-        SERVICE_SET_VALUE,
-        {ATTR_ENTITY_ID: SENDNAME_ENTITY_ID, ATTR_VALUE: "NewName"},
-        blocking=True,
-    )
-
-    assert sendname_posts(aioclient_mock) == [{"sendname": "NewName"}]
-    assert (state := hass.states.get(SENDNAME_ENTITY_ID))
-    assert state.state == "NewName"
-
-
+@pytest.mark.parametrize(
+    "sendname",
+    [
+        {"json": load_json_fixture("sendname.json")},
+        # A sendname can be set on an account that has none yet.
+        {"json": NO_SENDNAME},
+    ],
+    ids=["default_sendname", "no_default_sendname"],
+)
 async def test_set_sendname(
     hass: HomeAssistant,
     mock_config_entry: MockConfigEntry,
-    mock_api: AiohttpClientMocker,
+    aioclient_mock: AiohttpClientMocker,
+    sendname: dict[str, Any],
 ) -> None:
     """Test setting the sender name changes it on the account and in the state."""
-    await setup_text(hass, mock_config_entry)
+    mock_endpoints(aioclient_mock, sendname=sendname)
+    await setup_integration(hass, mock_config_entry, Platform.TEXT)
 
-    await hass.services.async_call(
-        TEXT_DOMAIN,
-        SERVICE_SET_VALUE,
-        {ATTR_ENTITY_ID: SENDNAME_ENTITY_ID, ATTR_VALUE: "NewName"},
-        blocking=True,
-    )
+    await set_sendname(hass, "NewName")
 
-    assert sendname_posts(mock_api) == [{"sendname": "NewName"}]
+    assert sendname_requests(aioclient_mock) == [{"sendname": "NewName"}]
     assert (state := hass.states.get(SENDNAME_ENTITY_ID))
     assert state.state == "NewName"
 
@@ -204,16 +168,11 @@ async def test_set_sendname_error(
     expected: tuple[str, str],
 ) -> None:
     """Test a failed change raises a translated error and keeps the old name."""
-    mock_sendname_post(aioclient_mock, **response)
-    await setup_text(hass, mock_config_entry)
+    mock_endpoints(aioclient_mock, sendname_post=response)
+    await setup_integration(hass, mock_config_entry, Platform.TEXT)
 
     with pytest.raises(HomeAssistantError) as exc_info:
-        await hass.services.async_call(
-            TEXT_DOMAIN,
-            SERVICE_SET_VALUE,
-            {ATTR_ENTITY_ID: SENDNAME_ENTITY_ID, ATTR_VALUE: "NewName"},
-            blocking=True,
-        )
+        await set_sendname(hass, "NewName")
 
     assert (exc_info.value.translation_key, str(exc_info.value)) == expected
     assert (state := hass.states.get(SENDNAME_ENTITY_ID))
@@ -226,22 +185,15 @@ async def test_set_sendname_auth_error(
     aioclient_mock: AiohttpClientMocker,
 ) -> None:
     """Test a rejected token while setting the sender name starts a reauth flow."""
-    mock_sendname_post(aioclient_mock, status=HTTPStatus.UNAUTHORIZED)
-    await setup_text(hass, mock_config_entry)
+    mock_endpoints(aioclient_mock, sendname_post={"status": HTTPStatus.UNAUTHORIZED})
+    await setup_integration(hass, mock_config_entry, Platform.TEXT)
 
     with pytest.raises(HomeAssistantError) as exc_info:
-        await hass.services.async_call(
-            TEXT_DOMAIN,
-            SERVICE_SET_VALUE,
-            {ATTR_ENTITY_ID: SENDNAME_ENTITY_ID, ATTR_VALUE: "NewName"},
-            blocking=True,
-        )
+        await set_sendname(hass, "NewName")
     await hass.async_block_till_done()
 
     assert exc_info.value.translation_key == "invalid_auth"
-    flows = hass.config_entries.flow.async_progress()
-    assert len(flows) == 1
-    assert flows[0]["context"]["source"] == SOURCE_REAUTH
+    assert_reauth_started(hass)
 
 
 @pytest.mark.parametrize(
@@ -256,18 +208,13 @@ async def test_set_invalid_sendname(
     value: str,
 ) -> None:
     """Test an invalid sender name raises a translated error without a request."""
-    await setup_text(hass, mock_config_entry)
+    await setup_integration(hass, mock_config_entry, Platform.TEXT)
 
     with pytest.raises(ServiceValidationError) as exc_info:
-        await hass.services.async_call(
-            TEXT_DOMAIN,
-            SERVICE_SET_VALUE,
-            {ATTR_ENTITY_ID: SENDNAME_ENTITY_ID, ATTR_VALUE: value},
-            blocking=True,
-        )
+        await set_sendname(hass, value)
 
     assert exc_info.value.translation_key == "invalid_sendname"
     assert exc_info.value.translation_placeholders == {"sendname": value}
-    assert sendname_posts(mock_api) == []
+    assert sendname_requests(mock_api) == []
     assert (state := hass.states.get(SENDNAME_ENTITY_ID))
     assert state.state == "HomeAssist"
