@@ -331,7 +331,7 @@ async def test_send_may_have_been_sent(
     """
     state.fail_next = status
 
-    with pytest.raises(HomeAssistantError, match="MAY have been sent") as exc_info:
+    with pytest.raises(HomeAssistantError, match="may have been sent") as exc_info:
         await send_sms(hass, recipients=["0612345678"], message="Are you there?")
     await hass.async_block_till_done(wait_background_tasks=True)
 

@@ -246,7 +246,7 @@ async def test_send_sms_does_not_wait_for_refresh(
         (
             {ATTR_CONFIG_ENTRY_ID: "unknown"},
             "entry_not_found",
-            "no SMS Service Center account with config entry ID unknown",
+            "no SMS Service Center account with ID unknown",
         ),
     ],
 )
@@ -525,7 +525,7 @@ async def test_send_sms_outcome_unknown(
     """
     mock_endpoints(aioclient_mock, send=send, credits_=credits_json(249))
 
-    with pytest.raises(HomeAssistantError, match="MAY have been sent") as exc_info:
+    with pytest.raises(HomeAssistantError, match="may have been sent") as exc_info:
         await send_sms(hass, recipients=["+31612345678"], message="Hello")
 
     assert exc_info.value.translation_key == "send_outcome_unknown"

@@ -142,7 +142,8 @@ async def test_set_sendname(
                 "cannot_connect",
                 (
                     "Could not reach SMS Service Center: Server error from "
-                    "www.smsservicecenter.nl (HTTP 503)"
+                    "www.smsservicecenter.nl (HTTP 503). Check your internet "
+                    "connection and try again"
                 ),
             ),
         ),
