@@ -117,9 +117,9 @@ async def test_last_message_sent_from_either_end(
         pytest.param(
             {
                 "status": HTTPStatus.TOO_MANY_REQUESTS,
-                "headers": {"Retry-After": "60"},
+                "headers": {"Retry-After": "1800"},
             },
-            timedelta(seconds=60),
+            timedelta(minutes=30),
             id="too_many_requests_retry_after",
         ),
     ],
@@ -142,6 +142,52 @@ async def test_update_failure_and_recovery(
     mock_endpoints(aioclient_mock)
     await next_poll(hass, freezer, next_poll_in)
 
+    assert (state := hass.states.get(CREDITS_ENTITY_ID))
+    assert state.state == "250"
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "next_poll_in"),
+    [
+        # Sooner than the scan interval would poll the API about every second.
+        pytest.param("0", SCAN_INTERVAL, id="zero"),
+        pytest.param("60", SCAN_INTERVAL, id="under_scan_interval"),
+        pytest.param("Wed, 21 Oct 2015 07:28:00 GMT", SCAN_INTERVAL, id="past_date"),
+        pytest.param("1800", timedelta(minutes=30), id="half_an_hour"),
+        # Later than an hour would stop polling for that long.
+        pytest.param("7200", timedelta(hours=1), id="two_hours"),
+        pytest.param("86400", timedelta(hours=1), id="one_day"),
+    ],
+)
+@pytest.mark.parametrize(
+    "status", [HTTPStatus.TOO_MANY_REQUESTS, HTTPStatus.SERVICE_UNAVAILABLE]
+)
+@pytest.mark.usefixtures("init_integration")
+async def test_retry_after_is_clamped(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+    *,
+    status: HTTPStatus,
+    retry_after: str,
+    next_poll_in: timedelta,
+) -> None:
+    """Test a Retry-After puts the next poll off to between the scan interval and an hour."""
+    mock_endpoints(
+        aioclient_mock,
+        credits_={"status": status, "headers": {"Retry-After": retry_after}},
+    )
+    await next_poll(hass, freezer)
+    assert (state := hass.states.get(CREDITS_ENTITY_ID))
+    assert state.state == STATE_UNAVAILABLE
+
+    mock_endpoints(aioclient_mock)
+    await next_poll(hass, freezer, next_poll_in - timedelta(minutes=1))
+    assert aioclient_mock.call_count == 0
+
+    # The coordinator rounds the poll time, so allow it a second.
+    await next_poll(hass, freezer, timedelta(minutes=1, seconds=1))
+    assert aioclient_mock.call_count > 0
     assert (state := hass.states.get(CREDITS_ENTITY_ID))
     assert state.state == "250"
 

@@ -23,6 +23,8 @@ DEFAULT_COUNTRY: Final = "NL"
 SUBENTRY_TYPE_RECIPIENT: Final = "recipient"
 
 SCAN_INTERVAL: Final = timedelta(minutes=10)
+MAX_RETRY_AFTER: Final = timedelta(hours=1)
+"""The longest a Retry-After header of the API may put the next poll off."""
 
 ISSUE_LOW_CREDITS: Final = "low_credits"
 ISSUE_TEST_MODE: Final = "test_mode"

@@ -24,6 +24,7 @@ from .const import (
     DEFAULT_LOW_CREDITS_THRESHOLD,
     DOMAIN,
     LOGGER,
+    MAX_RETRY_AFTER,
     SCAN_INTERVAL,
 )
 from .issues import async_update_low_credits_issue
@@ -91,7 +92,7 @@ class SmsServiceCenterCoordinator(DataUpdateCoordinator[AccountStatus]):
                 translation_domain=DOMAIN,
                 translation_key="cannot_connect",
                 translation_placeholders={"error": str(err)},
-                retry_after=err.retry_after,
+                retry_after=_clamp_retry_after(err.retry_after),
             ) from err
         except SmsServiceCenterError as err:
             raise UpdateFailed(
@@ -160,6 +161,22 @@ async def async_get_default_sendname(client: SmsServiceCenterClient) -> str | No
     except SmsServiceCenterApiError as err:
         LOGGER.debug("The account has no default sendname: %s", err)
         return None
+
+
+def _clamp_retry_after(retry_after: float | None) -> float | None:
+    """Return when to poll again after a ``Retry-After``, in seconds, within bounds.
+
+    The API is never polled sooner than at the normal scan interval (a Retry-After
+    of 0 or a date in the past would make Home Assistant poll every second), nor
+    later than ``MAX_RETRY_AFTER`` (a day-long Retry-After would stop polling for a
+    day). Without a Retry-After the next poll is at the normal scan interval.
+    """
+    if retry_after is None:
+        return None
+    return min(
+        max(retry_after, SCAN_INTERVAL.total_seconds()),
+        MAX_RETRY_AFTER.total_seconds(),
+    )
 
 
 def _count_messages(first_page: HistoryPage, last_page: HistoryPage) -> int:
