@@ -486,7 +486,7 @@ async def test_user_flow_second_account_title(
 
 @pytest.mark.parametrize(
     ("existing", "title"),
-    [(1, "SMS Service Center 2"), (2, "SMS Service Center 3")],
+    [(1, "SMS Service Center 2"), (2, "SMS Service Center 2")],
 )
 async def test_user_flow_further_account_without_sendname_title(
     hass: HomeAssistant,
@@ -503,6 +503,77 @@ async def test_user_flow_further_account_without_sendname_title(
             data={CONF_API_TOKEN: f"other-token-{index}", CONF_URL: BASE_URL},
         ).add_to_hass(hass)
     _mock_account_without_sendname(aioclient_mock)
+
+    result = await _submit_user_flow(hass)
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == title
+
+
+@pytest.mark.parametrize(
+    ("existing", "has_sendname", "title"),
+    [
+        # The account numbered 2 was deleted: 2 is free again, 3 is not.
+        pytest.param(
+            ["SMS Service Center", "SMS Service Center 3"],
+            False,
+            "SMS Service Center 2",
+            id="number_freed",
+        ),
+        pytest.param(
+            ["SMS Service Center 2", "SMS Service Center 3"],
+            False,
+            "SMS Service Center 4",
+            id="numbers_taken",
+        ),
+        # Another account has the same default sendname.
+        pytest.param(
+            ["SMS Service Center", "SMS Service Center (HomeAssist)"],
+            True,
+            "SMS Service Center 2",
+            id="same_sendname",
+        ),
+        pytest.param(
+            ["SMS Service Center (HomeAssist)", "SMS Service Center 2"],
+            True,
+            "SMS Service Center 3",
+            id="same_sendname_number_taken",
+        ),
+        # Titles that give the same legacy notify service name count as taken.
+        pytest.param(
+            ["SMS Service Center", "sms service center (homeassist)"],
+            True,
+            "SMS Service Center 2",
+            id="same_sendname_other_case",
+        ),
+        pytest.param(
+            ["SMS Service Center", "SMS Service Center (2)"],
+            False,
+            "SMS Service Center 3",
+            id="same_service_name",
+        ),
+    ],
+)
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_user_flow_title_not_taken(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    *,
+    existing: list[str],
+    has_sendname: bool,
+    title: str,
+) -> None:
+    """A new account gets the first title that no other account has."""
+    for index, existing_title in enumerate(existing):
+        MockConfigEntry(
+            domain=DOMAIN,
+            title=existing_title,
+            data={CONF_API_TOKEN: f"other-token-{index}", CONF_URL: BASE_URL},
+        ).add_to_hass(hass)
+    if has_sendname:
+        _mock_account(aioclient_mock)
+    else:
+        _mock_account_without_sendname(aioclient_mock)
 
     result = await _submit_user_flow(hass)
 

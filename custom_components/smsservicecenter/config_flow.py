@@ -1,5 +1,6 @@
 """Config flow for the SMS Service Center integration."""
 
+from itertools import chain, count
 import logging
 from typing import TYPE_CHECKING, Any, override
 
@@ -24,6 +25,7 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
+from homeassistant.util import slugify
 import voluptuous as vol
 
 from .api import (
@@ -52,7 +54,7 @@ from .coordinator import async_get_default_sendname
 from .message import InvalidPhoneNumberError, normalize_phone_number
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterator, Mapping
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -159,17 +161,25 @@ class SmsServiceCenterConfigFlow(ConfigFlow, domain=DOMAIN):
 
     @callback
     def _async_new_entry_title(self, sendname: str | None) -> str:
-        """Return the title of a new account.
+        """Return a title for a new account that no other account has.
 
-        The first account is "SMS Service Center". Further accounts are told
-        apart by their default sendname or, without one, by a number.
+        The first account is "SMS Service Center". A further account is told apart
+        by its default sendname, "SMS Service Center (HomeAssist)", unless another
+        account has that title; then, and for an account without a default
+        sendname, it gets the first free number from 2 on: "SMS Service Center 2",
+        "SMS Service Center 3", and so on. Numbers freed by deleted accounts are
+        used again. Titles are compared slugified, as the names of the legacy
+        notify services made from them are: "SMS Service Center (2)" is taken by
+        "SMS Service Center 2".
         """
         entries = self._async_current_entries(include_ignore=False)
         if not entries:
             return DEFAULT_TITLE
+        taken = {slugify(entry.title) for entry in entries}
+        titles: Iterator[str] = (f"{DEFAULT_TITLE} {number}" for number in count(2))
         if sendname:
-            return f"{DEFAULT_TITLE} ({sendname})"
-        return f"{DEFAULT_TITLE} {len(entries) + 1}"
+            titles = chain([f"{DEFAULT_TITLE} ({sendname})"], titles)
+        return next(title for title in titles if slugify(title) not in taken)
 
     async def async_step_reauth(
         self, entry_data: Mapping[str, Any]
