@@ -3,18 +3,28 @@
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.smsservicecenter.const import CONF_LOW_CREDITS_THRESHOLD, DOMAIN
 from custom_components.smsservicecenter.issues import (
+    async_is_in_test_mode,
     async_update_test_mode_issue,
     low_credits_issue_id,
     test_mode_issue_id as mode_issue_id,
 )
 
-from .conftest import credits_json, mock_endpoints, next_poll
+from .conftest import (
+    RECIPIENT_NUMBER,
+    credits_json,
+    mock_endpoints,
+    next_poll,
+    send_requests,
+    send_sms,
+    setup_integration,
+)
 
 if TYPE_CHECKING:
     from freezegun.api import FrozenDateTimeFactory
@@ -205,10 +215,90 @@ async def test_test_mode_issue(
     assert issue
     assert issue.translation_key == "test_mode"
     assert issue.translation_placeholders == {"account": "SMS Service Center"}
+    # The issue is the stored record of test mode: it must outlive a restart.
+    assert issue.is_persistent
+    assert async_is_in_test_mode(hass, init_integration)
 
     async_update_test_mode_issue(hass, init_integration, False)
 
     assert not issue_registry.async_get_issue(DOMAIN, issue_id)
+    assert not async_is_in_test_mode(hass, init_integration)
+
+
+def send_json(testmode: bool) -> dict[str, Any]:
+    """Return the send endpoint's answer, in test mode or live."""
+    return {
+        "json": {
+            "status": "success",
+            "details": {"messageid": "message-1", "testmode": testmode},
+        }
+    }
+
+
+async def test_test_mode_survives_restart(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """Test an account in test mode is still in test mode after a restart.
+
+    Its first send is not refused for the balance, and the notice stays; a send
+    answered live ends test mode: the notice goes and the balance is checked again.
+    """
+    async_update_test_mode_issue(hass, mock_config_entry, True)
+    # A restart: the issue registry is loaded again from storage.
+    await issue_registry.async_load()
+    issue_id = mode_issue_id(mock_config_entry)
+    assert issue_registry.async_get_issue(DOMAIN, issue_id)
+
+    mock_endpoints(aioclient_mock, credits_=credits_json(0), send=send_json(True))
+    await setup_integration(hass, mock_config_entry)
+    assert mock_config_entry.runtime_data.test_mode
+
+    await send_sms(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert len(send_requests(aioclient_mock)) == 1
+    assert issue_registry.async_get_issue(DOMAIN, issue_id)
+
+    mock_endpoints(aioclient_mock, credits_=credits_json(0), send=send_json(False))
+    await send_sms(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert len(send_requests(aioclient_mock)) == 1
+    assert not mock_config_entry.runtime_data.test_mode
+    assert not issue_registry.async_get_issue(DOMAIN, issue_id)
+    with pytest.raises(ServiceValidationError) as exc_info:
+        await send_sms(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
+    assert exc_info.value.translation_key == "insufficient_credits"
+    assert len(send_requests(aioclient_mock)) == 1
+
+
+async def test_inactive_test_mode_issue_is_no_test_mode(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """Test a test mode notice that did not outlive a restart does not count.
+
+    Home Assistant keeps a non-persistent issue over a restart only as inactive (to
+    remember whether it was ignored): the notices raised before they were persistent.
+    """
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        mode_issue_id(mock_config_entry),
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key="test_mode",
+    )
+    await issue_registry.async_load()
+
+    issue = issue_registry.async_get_issue(DOMAIN, mode_issue_id(mock_config_entry))
+    assert issue
+    assert not issue.active
+    assert not async_is_in_test_mode(hass, mock_config_entry)
 
 
 async def test_issues_removed_with_entry(

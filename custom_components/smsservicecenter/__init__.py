@@ -20,7 +20,7 @@ from homeassistant.util.hass_dict import HassKey
 from .api import DEFAULT_BASE_URL, SmsServiceCenterClient
 from .const import CONF_DEFAULT_COUNTRY, DEFAULT_COUNTRY, DOMAIN
 from .coordinator import SmsServiceCenterCoordinator
-from .issues import low_credits_issue_id, test_mode_issue_id
+from .issues import async_is_in_test_mode, low_credits_issue_id, test_mode_issue_id
 from .message import preload_phone_metadata
 from .notify import ATTR_ENTRY_ID, async_unload_legacy_notify_service
 from .services import async_setup_services
@@ -45,7 +45,10 @@ class SmsServiceCenterData:
     coordinator: SmsServiceCenterCoordinator
     send_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     test_mode: bool = False
-    """Whether the last send was answered in test mode; test mode sends cost nothing."""
+    """Whether the last send was answered in test mode; test mode sends cost nothing.
+
+    Read at setup from the (persistent) test mode issue, so it survives a restart.
+    """
 
 
 type SmsServiceCenterConfigEntry = ConfigEntry[SmsServiceCenterData]
@@ -72,7 +75,11 @@ async def async_setup_entry(
     )
     coordinator = SmsServiceCenterCoordinator(hass, entry, client)
     await coordinator.async_config_entry_first_refresh()
-    entry.runtime_data = SmsServiceCenterData(client=client, coordinator=coordinator)
+    entry.runtime_data = SmsServiceCenterData(
+        client=client,
+        coordinator=coordinator,
+        test_mode=async_is_in_test_mode(hass, entry),
+    )
 
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     hass.async_create_task(

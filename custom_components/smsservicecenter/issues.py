@@ -82,10 +82,28 @@ def async_update_low_credits_issue(
 
 
 @callback
+def async_is_in_test_mode(
+    hass: HomeAssistant, entry: SmsServiceCenterConfigEntry
+) -> bool:
+    """Return whether the last send of the account was answered in test mode.
+
+    The test mode issue is the one stored record of that: it is persistent, so it
+    outlives a restart, and it is there exactly while the account is in test mode.
+    An issue the user ignored still counts; one restored from before the issue was
+    persistent is inactive and does not.
+    """
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, test_mode_issue_id(entry))
+    return issue is not None and issue.active
+
+
+@callback
 def async_update_test_mode_issue(
     hass: HomeAssistant, entry: SmsServiceCenterConfigEntry, test_mode: bool
 ) -> None:
-    """Show the test mode notice while the account answers sends in test mode."""
+    """Show the test mode notice while the account answers sends in test mode.
+
+    The notice is persistent: ``async_is_in_test_mode`` reads it back after a restart.
+    """
     issue_id = test_mode_issue_id(entry)
     if not test_mode:
         ir.async_delete_issue(hass, DOMAIN, issue_id)
@@ -95,6 +113,7 @@ def async_update_test_mode_issue(
         DOMAIN,
         issue_id,
         is_fixable=False,
+        is_persistent=True,
         severity=ir.IssueSeverity.WARNING,
         learn_more_url=CONFIGURATION_URL,
         translation_key=ISSUE_TEST_MODE,

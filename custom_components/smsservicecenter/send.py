@@ -126,8 +126,9 @@ async def _async_ensure_credits(
 
     The coordinator's balance may be up to one poll old: only when it looks too low
     is the balance fetched again, and the send refused if it is still too low. While
-    the last send was answered in test mode the check is skipped: test mode sends
-    cost nothing, and the provider refuses a live send the account cannot pay for.
+    the last send was answered in test mode (before a restart too: see
+    ``async_is_in_test_mode``) the check is skipped: test mode sends cost nothing,
+    and the provider refuses a live send the account cannot pay for.
     """
     if entry.runtime_data.test_mode:
         return
