@@ -1,6 +1,8 @@
 """Tests for the SMS Service Center notify entities and legacy notify service."""
 
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
+from unittest.mock import AsyncMock, patch
 
 from homeassistant.components.notify import (
     ATTR_DATA,
@@ -11,6 +13,7 @@ from homeassistant.components.notify import (
     SERVICE_SEND_MESSAGE,
 )
 from homeassistant.components.notify.legacy import NOTIFY_SERVICES
+from homeassistant.config_entries import ConfigSubentry, ConfigSubentryData
 from homeassistant.const import (
     ATTR_ENTITY_ID,
     CONF_API_TOKEN,
@@ -21,6 +24,7 @@ from homeassistant.const import (
 )
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.device_registry import DeviceEntryType
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -31,6 +35,7 @@ from custom_components.smsservicecenter.const import (
     CONF_DEFAULT_COUNTRY,
     CONF_PHONE_NUMBER,
     DOMAIN,
+    SUBENTRY_TYPE_RECIPIENT,
 )
 from custom_components.smsservicecenter.notify import (
     SmsServiceCenterNotificationService,
@@ -51,7 +56,7 @@ from .conftest import (
 )
 
 if TYPE_CHECKING:
-    from homeassistant.core import HomeAssistant
+    from homeassistant.core import HomeAssistant, ServiceCall
     from homeassistant.helpers import device_registry as dr, entity_registry as er
     from pytest_homeassistant_custom_component.test_util.aiohttp import (
         AiohttpClientMocker,
@@ -60,7 +65,26 @@ if TYPE_CHECKING:
 
 ENTITY_ID = "notify.alice"
 LEGACY_SERVICE = "sms_service_center"
+ALICE_SERVICE = "sms_service_center_alice"
+BOB_SERVICE = "sms_service_center_bob"
+BOB_NUMBER = "+31687654321"
 OTHER_TOKEN = "other-token-0123456789"
+OTHER_ENTRY_ID = "01JSMSSERVICECENTER00000002"
+
+
+def recipient(name: str, phone_number: str) -> ConfigSubentry:
+    """Return a recipient subentry without a sendname."""
+    return ConfigSubentry(
+        data=MappingProxyType({CONF_NAME: name, CONF_PHONE_NUMBER: phone_number}),
+        subentry_type=SUBENTRY_TYPE_RECIPIENT,
+        title=name,
+        unique_id=phone_number,
+    )
+
+
+def has_notify_service(hass: HomeAssistant, service: str) -> bool:
+    """Return whether notify.<service> exists."""
+    return hass.services.has_service(NOTIFY_DOMAIN, service)
 
 
 def legacy_services(hass: HomeAssistant) -> list[Any]:
@@ -306,8 +330,10 @@ async def test_legacy_notify_unload_and_setup(
     service = legacy_services(hass)[0]
 
     await hass.config_entries.async_unload(init_integration.entry_id)
-    assert not hass.services.has_service(NOTIFY_DOMAIN, LEGACY_SERVICE)
+    assert not has_notify_service(hass, LEGACY_SERVICE)
+    assert not has_notify_service(hass, ALICE_SERVICE)
     assert legacy_services(hass) == []
+    assert service.targets == {}
 
     with pytest.raises(ServiceValidationError, match="is not loaded") as exc_info:
         await service.async_send_message("Hello", target=["0612345678"])
@@ -316,7 +342,10 @@ async def test_legacy_notify_unload_and_setup(
     await hass.config_entries.async_setup(init_integration.entry_id)
     await hass.async_block_till_done()
     await notify_legacy(hass, **{ATTR_MESSAGE: "Hello", ATTR_TARGET: "0612345678"})
-    assert len(send_requests(mock_api)) == 1
+    await hass.services.async_call(
+        NOTIFY_DOMAIN, ALICE_SERVICE, {ATTR_MESSAGE: "Hello"}, blocking=True
+    )
+    assert len(send_requests(mock_api)) == 2
 
 
 async def test_legacy_notify_removed_with_entry(
@@ -330,8 +359,10 @@ async def test_legacy_notify_removed_with_entry(
     await hass.config_entries.async_remove(init_integration.entry_id)
     await hass.async_block_till_done()
 
-    assert not hass.services.has_service(NOTIFY_DOMAIN, LEGACY_SERVICE)
+    assert not has_notify_service(hass, LEGACY_SERVICE)
+    assert not has_notify_service(hass, ALICE_SERVICE)
     assert legacy_services(hass) == []
+    assert service.targets == {}
     with pytest.raises(ServiceValidationError) as exc_info:
         await service.async_send_message("Hello", target=["0612345678"])
     assert exc_info.value.translation_key == "entry_not_found"
@@ -344,40 +375,278 @@ async def test_legacy_notify_same_title(
     mock_api: AiohttpClientMocker,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """Test a second account with the same title waits for the service name.
+    """Test a second account with the same title waits for the service names.
 
-    Reloading the waiting account leaves the service with the first; unloading the
-    first hands the service over.
+    That goes for the account's service and for a recipient with the same name.
+    Reloading the waiting account leaves the services with the first; unloading the
+    first hands them over.
     """
     other = MockConfigEntry(
         domain=DOMAIN,
         title=init_integration.title,
-        entry_id="01JSMSSERVICECENTER00000002",
+        entry_id=OTHER_ENTRY_ID,
         data={CONF_API_TOKEN: OTHER_TOKEN, CONF_URL: BASE_URL},
         options={CONF_DEFAULT_COUNTRY: "NL"},
+        subentries_data=[
+            ConfigSubentryData(
+                data={CONF_NAME: "Alice", CONF_PHONE_NUMBER: BOB_NUMBER},
+                subentry_type=SUBENTRY_TYPE_RECIPIENT,
+                title="Alice",
+                unique_id=BOB_NUMBER,
+            )
+        ],
     )
-    other.add_to_hass(hass)
-    await hass.config_entries.async_setup(other.entry_id)
-    await hass.async_block_till_done()
-    assert "already provides notify.sms_service_center" in caplog.text
+    await setup_integration(hass, other)
+    assert (
+        "notify.sms_service_center already exists, so SMS Service Center account "
+        '"SMS Service Center" does not register it; rename the account'
+    ) in caplog.text
+    assert (
+        "notify.sms_service_center_alice already exists, so SMS Service Center "
+        'account "SMS Service Center" does not register it; rename recipient Alice '
+        "or the account"
+    ) in caplog.text
 
     await hass.config_entries.async_reload(other.entry_id)
     await hass.async_block_till_done()
     await notify_legacy(hass, **{ATTR_MESSAGE: "Hello", ATTR_TARGET: "0612345678"})
-    assert send_tokens(mock_api) == [f"Bearer {TOKEN}"]
+    await hass.services.async_call(
+        NOTIFY_DOMAIN, ALICE_SERVICE, {ATTR_MESSAGE: "Hello"}, blocking=True
+    )
+    assert send_tokens(mock_api) == [f"Bearer {TOKEN}"] * 2
+    assert [body["numbers"] for body in send_requests(mock_api)] == [
+        RECIPIENT_NUMBER
+    ] * 2
 
     await hass.config_entries.async_unload(init_integration.entry_id)
     await notify_legacy(hass, **{ATTR_MESSAGE: "Hello", ATTR_TARGET: "0612345678"})
-    assert send_tokens(mock_api) == [f"Bearer {TOKEN}", f"Bearer {OTHER_TOKEN}"]
+    await hass.services.async_call(
+        NOTIFY_DOMAIN, ALICE_SERVICE, {ATTR_MESSAGE: "Hello"}, blocking=True
+    )
+    assert send_tokens(mock_api)[2:] == [f"Bearer {OTHER_TOKEN}"] * 2
+    assert [body["numbers"] for body in send_requests(mock_api)][2:] == [
+        RECIPIENT_NUMBER,
+        BOB_NUMBER,
+    ]
 
     await hass.config_entries.async_unload(other.entry_id)
-    assert not hass.services.has_service(NOTIFY_DOMAIN, LEGACY_SERVICE)
+    assert not has_notify_service(hass, LEGACY_SERVICE)
+    assert not has_notify_service(hass, ALICE_SERVICE)
 
 
-async def test_legacy_notify_needs_discovery(hass: HomeAssistant) -> None:
-    """Test the platform offers no legacy service from YAML, only from the account."""
+async def test_legacy_notify_name_of_other_integration(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    mock_api: AiohttpClientMocker,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Test service names another integration has are left to it, with one warning.
+
+    Unloading the account does not remove them.
+    """
+    calls: list[ServiceCall] = []
+
+    async def other_service(call: ServiceCall) -> None:
+        calls.append(call)
+
+    for service in (LEGACY_SERVICE, ALICE_SERVICE):
+        hass.services.async_register(NOTIFY_DOMAIN, service, other_service)
+
+    await setup_integration(hass, mock_config_entry)
+
+    assert (
+        "notify.sms_service_center already exists, so SMS Service Center account "
+        '"SMS Service Center" does not register it; rename the account to get a '
+        "legacy notify service of its own"
+    ) in caplog.text
+    assert (
+        "notify.sms_service_center_alice already exists, so SMS Service Center "
+        'account "SMS Service Center" does not register it; rename recipient Alice '
+        "or the account to get a legacy notify service for the recipient"
+    ) in caplog.text
+    assert "Another SMS Service Center account" not in caplog.text
+    for service in (LEGACY_SERVICE, ALICE_SERVICE):
+        await hass.services.async_call(
+            NOTIFY_DOMAIN, service, {ATTR_MESSAGE: "Hello"}, blocking=True
+        )
+    assert len(calls) == 2
+    assert send_requests(mock_api) == []
+
+    # Trying again, as after another account is unloaded, warns no more.
+    caplog.clear()
+    await legacy_services(hass)[0].async_register_services()
+    assert "already exists" not in caplog.text
+
+    await hass.config_entries.async_unload(mock_config_entry.entry_id)
+    assert has_notify_service(hass, LEGACY_SERVICE)
+    assert has_notify_service(hass, ALICE_SERVICE)
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_legacy_notify_recipient_service(
+    hass: HomeAssistant, mock_api: AiohttpClientMocker
+) -> None:
+    """Test each recipient has a legacy service with its number as the target.
+
+    Callers that give no target, such as alert, can send with it; a target given
+    is ignored.
+    """
+    service = legacy_services(hass)[0]
+    assert service.targets == {"Alice": RECIPIENT_NUMBER}
+
+    await hass.services.async_call(
+        NOTIFY_DOMAIN, ALICE_SERVICE, {ATTR_MESSAGE: "Door open"}, blocking=True
+    )
+    await hass.services.async_call(
+        NOTIFY_DOMAIN,
+        ALICE_SERVICE,
+        {
+            ATTR_MESSAGE: "Door open",
+            ATTR_TITLE: "Alarm",
+            ATTR_TARGET: BOB_NUMBER,
+            ATTR_DATA: {"sendname": "HomeAlarm"},
+        },
+        blocking=True,
+    )
+
+    assert send_requests(mock_api) == [
+        {"numbers": RECIPIENT_NUMBER, "message": "Door open"},
+        {
+            "numbers": RECIPIENT_NUMBER,
+            "message": "Alarm\nDoor open",
+            "sendname": "HomeAlarm",
+        },
+    ]
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_legacy_notify_alert(
+    hass: HomeAssistant, mock_api: AiohttpClientMocker
+) -> None:
+    """Test an alert sends through a recipient's legacy service."""
+    assert await async_setup_component(
+        hass,
+        "alert",
+        {
+            "alert": {
+                "door": {
+                    "name": "Door open",
+                    "entity_id": "input_boolean.door",
+                    "state": "on",
+                    "repeat": 30,
+                    "notifiers": [ALICE_SERVICE],
+                }
+            }
+        },
+    )
+    await hass.async_block_till_done()
+
+    hass.states.async_set("input_boolean.door", "on")
+    await hass.async_block_till_done()
+
+    assert send_requests(mock_api) == [
+        {"numbers": RECIPIENT_NUMBER, "message": "Door open"}
+    ]
+
+    # Stop alerting, so the alert no longer repeats.
+    hass.states.async_set("input_boolean.door", "off")
+    await hass.async_block_till_done()
+
+
+async def test_legacy_notify_recipient_services_follow_recipients(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    mock_api: AiohttpClientMocker,
+) -> None:
+    """Test adding or removing a recipient adds or removes its legacy service."""
+    hass.config_entries.async_add_subentry(
+        init_integration, recipient("Bob", BOB_NUMBER)
+    )
+    await hass.async_block_till_done()
+
+    assert has_notify_service(hass, ALICE_SERVICE)
+    assert has_notify_service(hass, BOB_SERVICE)
+    await hass.services.async_call(
+        NOTIFY_DOMAIN, BOB_SERVICE, {ATTR_MESSAGE: "Hello"}, blocking=True
+    )
+    assert send_requests(mock_api) == [{"numbers": BOB_NUMBER, "message": "Hello"}]
+
+    hass.config_entries.async_remove_subentry(init_integration, RECIPIENT_SUBENTRY_ID)
+    await hass.async_block_till_done()
+
+    assert not has_notify_service(hass, ALICE_SERVICE)
+    assert has_notify_service(hass, BOB_SERVICE)
+    assert has_notify_service(hass, LEGACY_SERVICE)
+    assert legacy_services(hass)[0].targets == {"Bob": BOB_NUMBER}
+
+
+async def test_legacy_notify_registering_again_follows_recipients(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Test registering the services again removes those of removed recipients.
+
+    A change of recipients reloads the account, which sets the services up anew;
+    registering them again without a reload brings them up to date too.
+    """
+    service = legacy_services(hass)[0]
+    with patch.object(hass.config_entries, "async_reload", AsyncMock()):
+        hass.config_entries.async_remove_subentry(
+            init_integration, RECIPIENT_SUBENTRY_ID
+        )
+        await hass.async_block_till_done()
+    assert has_notify_service(hass, ALICE_SERVICE)
+
+    await service.async_register_services()
+
+    assert not has_notify_service(hass, ALICE_SERVICE)
+    assert has_notify_service(hass, LEGACY_SERVICE)
+
+
+async def test_legacy_notify_recipients_named_alike(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    mock_api: AiohttpClientMocker,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Test of recipients whose names give one service name, the first gets it."""
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_add_subentry(
+        mock_config_entry, recipient("Alice", BOB_NUMBER)
+    )
+    hass.config_entries.async_add_subentry(
+        mock_config_entry, recipient("alice!", "+31611111111")
+    )
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert legacy_services(hass)[0].targets == {
+        "Alice": RECIPIENT_NUMBER,
+        "alice!": "+31611111111",
+    }
+    assert (
+        'account "SMS Service Center" does not register it; rename recipient Alice, '
+        "whose name gives the same service name as another recipient's"
+    ) in caplog.text
+    await hass.services.async_call(
+        NOTIFY_DOMAIN, ALICE_SERVICE, {ATTR_MESSAGE: "Hello"}, blocking=True
+    )
+    assert [body["numbers"] for body in send_requests(mock_api)] == [RECIPIENT_NUMBER]
+
+
+async def test_legacy_notify_needs_discovery(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Test the platform offers no legacy service from YAML, only from the account.
+
+    An account that is unloaded again before its discovery comes through gets none.
+    """
+    discovery_info = {CONF_NAME: "x", "entry_id": ENTRY_ID}
     assert await async_get_service(hass, {}) is None
     assert isinstance(
-        await async_get_service(hass, {}, {CONF_NAME: "x", "entry_id": ENTRY_ID}),
+        await async_get_service(hass, {}, discovery_info),
         SmsServiceCenterNotificationService,
     )
+
+    await hass.config_entries.async_unload(init_integration.entry_id)
+
+    assert await async_get_service(hass, {}, discovery_info) is None

@@ -82,6 +82,8 @@ async def async_setup_entry(
     )
 
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    # Not started eagerly: the task runs once Home Assistant has marked the account
+    # loaded, which the legacy notify service needs to register its recipients.
     hass.async_create_task(
         discovery.async_load_platform(
             hass,
@@ -90,7 +92,7 @@ async def async_setup_entry(
             {CONF_NAME: entry.title, ATTR_ENTRY_ID: entry.entry_id},
             hass.data[HASS_CONFIG],
         ),
-        eager_start=True,
+        eager_start=False,
     )
     entry.async_on_unload(entry.add_update_listener(_async_reload_entry))
     return True

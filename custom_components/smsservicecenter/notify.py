@@ -1,4 +1,4 @@
-"""Notify platform for SMS Service Center: recipient entities and a legacy notify service."""
+"""Notify platform for SMS Service Center: recipient entities and legacy notify services."""
 
 from __future__ import annotations
 
@@ -10,15 +10,22 @@ from homeassistant.components.notify.const import (
     ATTR_TARGET,
     ATTR_TITLE,
     DOMAIN as NOTIFY_DOMAIN,
+    NOTIFY_SERVICE_SCHEMA,
+    SERVICE_NOTIFY,
     NotifyEntityFeature,
 )
 from homeassistant.components.notify.legacy import (
+    CONF_FIELDS,
     NOTIFY_SERVICES,
     BaseNotificationService,
 )
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import CONF_DESCRIPTION, CONF_NAME
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.service import async_set_service_schema
+from homeassistant.util import slugify
 
 from .const import (
     CONF_PHONE_NUMBER,
@@ -108,20 +115,29 @@ async def async_get_service(
     config: ConfigType,
     discovery_info: DiscoveryInfoType | None = None,
 ) -> SmsServiceCenterNotificationService | None:
-    """Return the legacy notify service of the account that discovered this platform."""
+    """Return the legacy notify services of the account that discovered this platform.
+
+    None when the account was unloaded again before the discovery came through: its
+    next setup discovers the platform again.
+    """
     if discovery_info is None:
         return None
-    return SmsServiceCenterNotificationService(discovery_info[ATTR_ENTRY_ID])
+    entry_id: str = discovery_info[ATTR_ENTRY_ID]
+    entry = hass.config_entries.async_get_entry(entry_id)
+    if entry is None or entry.state is not ConfigEntryState.LOADED:
+        return None
+    return SmsServiceCenterNotificationService(entry_id)
 
 
 async def async_unload_legacy_notify_service(
     hass: HomeAssistant, entry_id: str
 ) -> None:
-    """Remove the legacy notify service of an account that is unloaded.
+    """Remove the legacy notify services of an account that is unloaded.
 
     Setting the account up again (a reload) discovers the platform again, which
-    registers a new service. When another account with the same title was waiting for
-    the service name, it takes the name over.
+    registers new services for the recipients it has then. The other accounts try
+    again to register the names they were missing, so one that has the same title
+    takes the freed names over.
     """
     services = hass.data.get(NOTIFY_SERVICES, {}).get(DOMAIN, [])
     for unloaded in [
@@ -137,7 +153,18 @@ async def async_unload_legacy_notify_service(
 
 
 class SmsServiceCenterNotificationService(BaseNotificationService):
-    """The legacy notify service of an account: `target` holds the phone numbers.
+    """The legacy notify services of an account.
+
+    ``notify.<name>`` sends to the phone numbers in ``target``. For each recipient
+    there is also ``notify.<name>_<recipient>``, with the target fixed: callers that
+    pass no target, such as ``alert``, can use those. ``<name>`` is the account's
+    title when the platform was discovered, slugified.
+
+    A name that is already taken (by another account with the same title, by a
+    recipient of this account whose name slugifies the same, or by a service of
+    another integration) is left to whoever has it, with a warning: this service
+    only ever removes the services it registered itself. When an account is
+    unloaded, the others try again to register the names they are missing.
 
     Home Assistant keeps the service object registered until it is unregistered, so
     the account is looked up by its config entry ID at every send, not kept.
@@ -147,41 +174,125 @@ class SmsServiceCenterNotificationService(BaseNotificationService):
         """Initialize the service for the account with this config entry ID."""
         self.entry_id = entry_id
         self._owns_service = False
+        self._warned: set[str] = set()
+        """The taken service names that were already warned about."""
 
+    @property
     @override
-    async def async_setup(
-        self,
-        hass: HomeAssistant,
-        service_name: str,
-        target_service_name_prefix: str,
-    ) -> None:
-        """Store the service name; warn when another account already uses it."""
-        await super().async_setup(hass, service_name, target_service_name_prefix)
-        if hass.services.has_service(NOTIFY_DOMAIN, service_name):
-            LOGGER.warning(
-                "Another SMS Service Center account already provides %s.%s; rename "
-                "this account to get a notify service of its own",
-                NOTIFY_DOMAIN,
-                service_name,
-            )
+    def targets(self) -> dict[str, str]:
+        """Return the phone number of each recipient of the account, by its name.
+
+        Of two recipients with the same name, the first one is kept.
+        """
+        targets: dict[str, str] = {}
+        for name, phone_number in self._recipients():
+            targets.setdefault(name, phone_number)
+        return targets
+
+    def _recipients(self) -> list[tuple[str, str]]:
+        """Return the name and phone number of each recipient of the account.
+
+        Read from the account whenever the services are registered, so a reload
+        (which follows adding, changing or removing a recipient) brings them up to
+        date. Empty while the account is not loaded.
+        """
+        entry = self.hass.config_entries.async_get_entry(self.entry_id)
+        if entry is None or entry.state is not ConfigEntryState.LOADED:
+            return []
+        return [
+            (subentry.title, subentry.data[CONF_PHONE_NUMBER])
+            for subentry in entry.get_subentries_of_type(SUBENTRY_TYPE_RECIPIENT)
+        ]
 
     @override
     async def async_register_services(self) -> None:
-        """Register the service, unless another account already uses its name."""
-        if self._owns_service or self.hass.services.has_service(
-            NOTIFY_DOMAIN, self._service_name
-        ):
-            return
-        await super().async_register_services()
-        self._owns_service = True
+        """Register the account's service and its recipients' services, if free.
+
+        The platform is discovered once the account's setup is done, so by then the
+        account is loaded and its recipients are known.
+        """
+        if not self._owns_service:
+            if self.hass.services.has_service(NOTIFY_DOMAIN, self._service_name):
+                self._warn_once(
+                    self._service_name,
+                    "rename the account to get a legacy notify service of its own",
+                )
+            else:
+                self._async_register_service(self._service_name)
+                self._owns_service = True
+
+        wanted: dict[str, tuple[str, str]] = {}
+        for name, phone_number in self._recipients():
+            service_name = slugify(f"{self._target_service_name_prefix}_{name}")
+            if service_name in wanted:
+                # Recipients named alike ("Alice" and "alice"): the first one has it.
+                self._warn_once(
+                    service_name,
+                    f"rename recipient {name}, whose name gives the same service "
+                    "name as another recipient's",
+                )
+                continue
+            wanted[service_name] = (name, phone_number)
+
+        for stale in set(self.registered_targets) - set(wanted):
+            del self.registered_targets[stale]
+            self.hass.services.async_remove(NOTIFY_DOMAIN, stale)
+        for service_name, (name, phone_number) in wanted.items():
+            if service_name not in self.registered_targets:
+                if self.hass.services.has_service(NOTIFY_DOMAIN, service_name):
+                    self._warn_once(
+                        service_name,
+                        f"rename recipient {name} or the account "
+                        "to get a legacy notify service for the recipient",
+                    )
+                    continue
+                self._async_register_service(service_name)
+            self.registered_targets[service_name] = phone_number
 
     @override
     async def async_unregister_services(self) -> None:
-        """Unregister the service, if it was this account that registered it."""
-        if not self._owns_service:
+        """Remove the services that this account registered, and no others."""
+        for service_name in list(self.registered_targets):
+            del self.registered_targets[service_name]
+            self.hass.services.async_remove(NOTIFY_DOMAIN, service_name)
+        if self._owns_service:
+            self.hass.services.async_remove(NOTIFY_DOMAIN, self._service_name)
+            self._owns_service = False
+
+    def _async_register_service(self, service_name: str) -> None:
+        """Register one legacy notify service with the description of notify.notify."""
+        self.hass.services.async_register(
+            NOTIFY_DOMAIN,
+            service_name,
+            self._async_notify_message_service,
+            schema=NOTIFY_SERVICE_SCHEMA,
+        )
+        async_set_service_schema(
+            self.hass,
+            NOTIFY_DOMAIN,
+            service_name,
+            {
+                CONF_NAME: f"Send a notification with {service_name}",
+                CONF_DESCRIPTION: (
+                    f"Sends a notification message using the {service_name} service."
+                ),
+                CONF_FIELDS: self.services_dict[SERVICE_NOTIFY][CONF_FIELDS],
+            },
+        )
+
+    def _warn_once(self, service_name: str, advice: str) -> None:
+        """Warn, once per name, that a service name is taken and what to do about it."""
+        if service_name in self._warned:
             return
-        await super().async_unregister_services()
-        self._owns_service = False
+        self._warned.add(service_name)
+        LOGGER.warning(
+            '%s.%s already exists, so SMS Service Center account "%s" does not '
+            "register it; %s",
+            NOTIFY_DOMAIN,
+            service_name,
+            self._target_service_name_prefix,
+            advice,
+        )
 
     @override
     async def async_send_message(self, message: str = "", **kwargs: Any) -> None:
