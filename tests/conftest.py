@@ -10,7 +10,13 @@ from unittest.mock import AsyncMock, patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigSubentryData
-from homeassistant.const import CONF_API_TOKEN, CONF_NAME, CONF_URL, Platform
+from homeassistant.const import (
+    ATTR_CONFIG_ENTRY_ID,
+    CONF_API_TOKEN,
+    CONF_NAME,
+    CONF_URL,
+    Platform,
+)
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -187,10 +193,16 @@ async def next_poll(
     await hass.async_block_till_done()
 
 
-async def send_sms(hass: HomeAssistant, **data: Any) -> Any:
-    """Call the send_sms action and return its response."""
+async def send_sms(
+    hass: HomeAssistant, config_entry_id: str = ENTRY_ID, **data: Any
+) -> Any:
+    """Call the send_sms action for an account and return its response."""
     return await hass.services.async_call(
-        DOMAIN, "send_sms", data, blocking=True, return_response=True
+        DOMAIN,
+        "send_sms",
+        {ATTR_CONFIG_ENTRY_ID: config_entry_id, **data},
+        blocking=True,
+        return_response=True,
     )
 
 

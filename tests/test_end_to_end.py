@@ -21,6 +21,7 @@ from homeassistant.components.notify import (
 )
 from homeassistant.config_entries import SOURCE_USER, ConfigEntry, ConfigEntryState
 from homeassistant.const import (
+    ATTR_CONFIG_ENTRY_ID,
     ATTR_ENTITY_ID,
     CONF_API_TOKEN,
     CONF_NAME,
@@ -198,6 +199,7 @@ async def test_send_sms_one_request_normalised_numbers(
     """send_sms sends one request to the normalised, de-duplicated numbers and refreshes."""
     response = await send_sms(
         hass,
+        config_entry_id=entry.entry_id,
         recipients=["0612345678", "+31 6 87654321", "+31612345678"],
         message="Hello from Home Assistant",
     )
@@ -332,7 +334,12 @@ async def test_send_may_have_been_sent(
     state.fail_next = status
 
     with pytest.raises(HomeAssistantError, match="may have been sent") as exc_info:
-        await send_sms(hass, recipients=["0612345678"], message="Are you there?")
+        await send_sms(
+            hass,
+            config_entry_id=entry.entry_id,
+            recipients=["0612345678"],
+            message="Are you there?",
+        )
     await hass.async_block_till_done(wait_background_tasks=True)
 
     assert exc_info.value.translation_domain == DOMAIN
@@ -352,7 +359,12 @@ async def test_send_in_test_mode(
     issue_id = f"{ISSUE_TEST_MODE}_{entry.entry_id}"
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
 
-    response = await send_sms(hass, recipients=["0612345678"], message="Just testing")
+    response = await send_sms(
+        hass,
+        config_entry_id=entry.entry_id,
+        recipients=["0612345678"],
+        message="Just testing",
+    )
 
     assert response is not None
     assert response["test_mode"] is True
@@ -376,7 +388,11 @@ async def test_test_mode_sends_more_than_the_balance(
         await hass.services.async_call(
             DOMAIN,
             "send_sms",
-            {"recipients": recipients, "message": message},
+            {
+                ATTR_CONFIG_ENTRY_ID: entry.entry_id,
+                "recipients": recipients,
+                "message": message,
+            },
             blocking=True,
         )
 

@@ -4,8 +4,8 @@ import asyncio
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_CONFIG_ENTRY_ID, CONF_API_TOKEN, CONF_URL
+from homeassistant.core import DOMAIN as HOMEASSISTANT_DOMAIN
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 import probatio
 import pytest
@@ -27,6 +27,7 @@ from .conftest import (
     CREDITS_URL,
     ENTRY_ID,
     HISTORY_URL,
+    TOKEN,
     assert_no_requests,
     assert_reauth_started,
     credits_json,
@@ -106,7 +107,7 @@ async def test_send_sms(
 @pytest.mark.parametrize(
     "data",
     [
-        {ATTR_CONFIG_ENTRY_ID: ENTRY_ID, "recipients": "+31612345678"},
+        {"recipients": "+31612345678"},
         # As the action editor may send it.
         {"recipients": ["+31612345678"], "sendname": ""},
     ],
@@ -118,7 +119,10 @@ async def test_send_sms_account_sendname(
 ) -> None:
     """Test a send without a sendname, or an empty one, leaves it to the account's default."""
     await hass.services.async_call(
-        DOMAIN, "send_sms", {"message": "Hello"} | data, blocking=True
+        DOMAIN,
+        "send_sms",
+        {ATTR_CONFIG_ENTRY_ID: ENTRY_ID, "message": "Hello"} | data,
+        blocking=True,
     )
 
     assert send_requests(mock_api) == [{"numbers": "+31612345678", "message": "Hello"}]
@@ -242,11 +246,6 @@ async def test_send_sms_does_not_wait_for_refresh(
             {"sendname": "HomeAssistan"},
             "invalid_sendname",
             "HomeAssistan is not a valid sender name",
-        ),
-        (
-            {ATTR_CONFIG_ENTRY_ID: "unknown"},
-            "entry_not_found",
-            "no SMS Service Center account with ID unknown",
         ),
     ],
 )
@@ -615,64 +614,108 @@ async def test_send_sms_with_several_accounts(
     mock_config_entry: MockConfigEntry,
     mock_api: AiohttpClientMocker,
 ) -> None:
-    """Test config_entry_id picks the account when several are loaded."""
+    """Test config_entry_id picks the account that sends."""
     await setup_integration(hass, mock_config_entry)
     other = second_account()
     await setup_integration(hass, other)
 
-    with pytest.raises(ServiceValidationError, match="More than one") as exc_info:
-        await send_sms(hass, recipients=["+31612345678"], message="Hello")
-    assert exc_info.value.translation_key == "multiple_entries"
-    assert send_requests(mock_api) == []
-
     await send_sms(
-        hass,
-        config_entry_id=other.entry_id,
-        recipients=["+31612345678"],
-        message="Hello",
+        hass, config_entry_id=other.entry_id, recipients=["+31612345678"], message="Hi"
     )
+    await send_sms(hass, recipients=["+31612345678"], message="Hello")
 
-    assert send_tokens(mock_api) == ["Bearer other-token-0123456789"]
+    assert send_tokens(mock_api) == [
+        "Bearer other-token-0123456789",
+        f"Bearer {TOKEN}",
+    ]
 
 
-async def test_send_sms_one_of_two_accounts_loaded(
+ACTION_CALLS: dict[str, dict[str, Any]] = {
+    "send_sms": {"recipients": ["+31612345678"], "message": "Hello"},
+    "set_sendname": {"sendname": "NewName"},
+    "get_history": {},
+}
+
+
+@pytest.mark.parametrize(("action", "data"), ACTION_CALLS.items())
+@pytest.mark.usefixtures("init_integration")
+async def test_action_requires_config_entry_id(
+    hass: HomeAssistant,
+    mock_api: AiohttpClientMocker,
+    action: str,
+    data: dict[str, Any],
+) -> None:
+    """Test an action without an account is a schema error, even with one account."""
+    with (
+        assert_no_requests(mock_api),
+        pytest.raises(probatio.MultipleInvalid, match="config_entry_id"),
+    ):
+        await hass.services.async_call(
+            DOMAIN,
+            action,
+            data,
+            blocking=True,
+            return_response=action != "set_sendname",
+        )
+
+
+@pytest.mark.parametrize(("action", "data"), ACTION_CALLS.items())
+@pytest.mark.usefixtures("init_integration")
+async def test_action_unknown_account(
+    hass: HomeAssistant,
+    mock_api: AiohttpClientMocker,
+    action: str,
+    data: dict[str, Any],
+) -> None:
+    """Test an unknown config_entry_id gives Home Assistant's translated error."""
+    with (
+        assert_no_requests(mock_api),
+        pytest.raises(
+            ServiceValidationError, match="with ID unknown was not found"
+        ) as exc_info,
+    ):
+        await hass.services.async_call(
+            DOMAIN,
+            action,
+            {ATTR_CONFIG_ENTRY_ID: "unknown"} | data,
+            blocking=True,
+            return_response=action != "set_sendname",
+        )
+
+    assert exc_info.value.translation_domain == HOMEASSISTANT_DOMAIN
+    assert exc_info.value.translation_key == "service_config_entry_not_found"
+
+
+@pytest.mark.parametrize(("action", "data"), ACTION_CALLS.items())
+async def test_action_account_not_loaded(
     hass: HomeAssistant,
     mock_config_entry: MockConfigEntry,
     mock_api: AiohttpClientMocker,
+    action: str,
+    data: dict[str, Any],
 ) -> None:
-    """Test the only loaded account is used, and an unloaded one is refused."""
+    """Test an account that is not loaded gives Home Assistant's translated error.
+
+    The other account is loaded: an action never falls back to it.
+    """
     await setup_integration(hass, mock_config_entry)
     other = second_account()
     other.add_to_hass(hass)
 
-    await send_sms(hass, recipients=["+31612345678"], message="Hello")
-    assert len(send_requests(mock_api)) == 1
-
-    with pytest.raises(ServiceValidationError, match="is not loaded") as exc_info:
-        await send_sms(
-            hass,
-            config_entry_id=other.entry_id,
-            recipients=["+31612345678"],
-            message="Hello",
+    with (
+        assert_no_requests(mock_api),
+        pytest.raises(ServiceValidationError, match="Second account") as exc_info,
+    ):
+        await hass.services.async_call(
+            DOMAIN,
+            action,
+            {ATTR_CONFIG_ENTRY_ID: other.entry_id} | data,
+            blocking=True,
+            return_response=action != "set_sendname",
         )
-    assert exc_info.value.translation_key == "entry_not_loaded"
-    assert exc_info.value.translation_placeholders == {"account": "Second account"}
-    assert len(send_requests(mock_api)) == 1
 
-
-async def test_send_sms_no_accounts_loaded(
-    hass: HomeAssistant, init_integration: MockConfigEntry
-) -> None:
-    """Test the action explains there is no account to send with."""
-    await hass.config_entries.async_unload(init_integration.entry_id)
-    assert init_integration.state is ConfigEntryState.NOT_LOADED
-
-    with pytest.raises(
-        ServiceValidationError, match="No SMS Service Center"
-    ) as exc_info:
-        await send_sms(hass, recipients=["+31612345678"], message="Hello")
-
-    assert exc_info.value.translation_key == "no_entries"
+    assert exc_info.value.translation_domain == HOMEASSISTANT_DOMAIN
+    assert exc_info.value.translation_key == "service_config_entry_not_loaded"
 
 
 async def test_send_sms_other_domain_entry(
@@ -690,14 +733,18 @@ async def test_send_sms_other_domain_entry(
             message="Hello",
         )
 
-    assert exc_info.value.translation_key == "entry_not_found"
+    assert exc_info.value.translation_domain == HOMEASSISTANT_DOMAIN
+    assert exc_info.value.translation_key == "service_config_entry_wrong_domain"
 
 
 @pytest.mark.usefixtures("init_integration")
 async def test_set_sendname(hass: HomeAssistant, mock_api: AiohttpClientMocker) -> None:
     """Test the action changes the sendname on the account and in the entity."""
     await hass.services.async_call(
-        DOMAIN, "set_sendname", {"sendname": "NewName"}, blocking=True
+        DOMAIN,
+        "set_sendname",
+        {ATTR_CONFIG_ENTRY_ID: ENTRY_ID, "sendname": "NewName"},
+        blocking=True,
     )
 
     assert sendname_requests(mock_api) == [{"sendname": "NewName"}]
@@ -720,7 +767,10 @@ async def test_set_sendname_invalid(
         ) as exc_info,
     ):
         await hass.services.async_call(
-            DOMAIN, "set_sendname", {"sendname": sendname}, blocking=True
+            DOMAIN,
+            "set_sendname",
+            {ATTR_CONFIG_ENTRY_ID: ENTRY_ID, "sendname": sendname},
+            blocking=True,
         )
 
     assert exc_info.value.translation_key == "invalid_sendname"
@@ -742,7 +792,10 @@ async def test_set_sendname_api_error(
 
     with pytest.raises(HomeAssistantError, match="Sender name not allowed") as exc_info:
         await hass.services.async_call(
-            DOMAIN, "set_sendname", {"sendname": "NewName"}, blocking=True
+            DOMAIN,
+            "set_sendname",
+            {ATTR_CONFIG_ENTRY_ID: ENTRY_ID, "sendname": "NewName"},
+            blocking=True,
         )
 
     assert exc_info.value.translation_key == "api_error"
@@ -760,7 +813,11 @@ async def test_get_history(
     requests_before = mock_api.call_count
 
     response = await hass.services.async_call(
-        DOMAIN, "get_history", {}, blocking=True, return_response=True
+        DOMAIN,
+        "get_history",
+        {ATTR_CONFIG_ENTRY_ID: ENTRY_ID},
+        blocking=True,
+        return_response=True,
     )
 
     assert [str(url) for _method, url, *_ in mock_api.mock_calls[requests_before:]] == [
@@ -797,7 +854,11 @@ async def test_get_history_invalid_page(
     """Test pages start at 1."""
     with assert_no_requests(mock_api), pytest.raises(probatio.Invalid):
         await hass.services.async_call(
-            DOMAIN, "get_history", {"page": 0}, blocking=True, return_response=True
+            DOMAIN,
+            "get_history",
+            {ATTR_CONFIG_ENTRY_ID: ENTRY_ID, "page": 0},
+            blocking=True,
+            return_response=True,
         )
 
 
@@ -810,7 +871,11 @@ async def test_get_history_error(
 
     with pytest.raises(HomeAssistantError, match="could not be read") as exc_info:
         await hass.services.async_call(
-            DOMAIN, "get_history", {}, blocking=True, return_response=True
+            DOMAIN,
+            "get_history",
+            {ATTR_CONFIG_ENTRY_ID: ENTRY_ID},
+            blocking=True,
+            return_response=True,
         )
 
     assert exc_info.value.translation_key == "invalid_response"

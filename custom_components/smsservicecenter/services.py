@@ -12,14 +12,14 @@ from homeassistant.core import (
     SupportsResponse,
     callback,
 )
-from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.service import async_get_config_entry
 import voluptuous as vol
 
 from .api import SmsServiceCenterError
 from .const import DOMAIN
 from .errors import api_error_to_home_assistant_error
-from .send import async_get_loaded_entry, async_send_sms, validate_sendname
+from .send import async_send_sms, validate_sendname
 
 if TYPE_CHECKING:
     from . import SmsServiceCenterConfigEntry
@@ -36,7 +36,7 @@ SERVICE_SET_SENDNAME = "set_sendname"
 # Emptiness, numbers and sendnames are checked by the send path, with translated errors.
 SEND_SMS_SCHEMA = vol.Schema(
     {
-        vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string,
+        vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
         vol.Required(ATTR_RECIPIENTS): vol.All(cv.ensure_list, [cv.string]),
         vol.Required(ATTR_MESSAGE): cv.string,
         vol.Optional(ATTR_SENDNAME): cv.string,
@@ -44,43 +44,30 @@ SEND_SMS_SCHEMA = vol.Schema(
 )
 SET_SENDNAME_SCHEMA = vol.Schema(
     {
-        vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string,
+        vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
         vol.Required(ATTR_SENDNAME): cv.string,
     }
 )
 GET_HISTORY_SCHEMA = vol.Schema(
     {
-        vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string,
+        vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
         vol.Optional(ATTR_PAGE, default=1): vol.All(vol.Coerce(int), vol.Range(min=1)),
     }
 )
 
 
-# Not HA's async_get_config_entry: it refuses when another account is set up, not loaded.
 @callback
-def async_resolve_entry(
-    hass: HomeAssistant, entry_id: str | None
-) -> SmsServiceCenterConfigEntry:
-    """Return the account an action is for: the one given, or the only one loaded."""
-    if entry_id is not None:
-        return async_get_loaded_entry(hass, entry_id)
-    entries: list[SmsServiceCenterConfigEntry] = (
-        hass.config_entries.async_loaded_entries(DOMAIN)
+def _async_get_entry(call: ServiceCall) -> SmsServiceCenterConfigEntry:
+    """Return the loaded account an action is for, or raise Home Assistant's translated error."""
+    entry: SmsServiceCenterConfigEntry = async_get_config_entry(
+        call.hass, DOMAIN, call.data[ATTR_CONFIG_ENTRY_ID]
     )
-    if not entries:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN, translation_key="no_entries"
-        )
-    if len(entries) > 1:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN, translation_key="multiple_entries"
-        )
-    return entries[0]
+    return entry
 
 
 async def _async_send_sms(call: ServiceCall) -> ServiceResponse:
     """Send a text message to a list of numbers in one request."""
-    entry = async_resolve_entry(call.hass, call.data.get(ATTR_CONFIG_ENTRY_ID))
+    entry = _async_get_entry(call)
     outcome = await async_send_sms(
         call.hass,
         entry,
@@ -94,7 +81,7 @@ async def _async_send_sms(call: ServiceCall) -> ServiceResponse:
 
 async def _async_set_sendname(call: ServiceCall) -> None:
     """Change the default sendname of an account."""
-    entry = async_resolve_entry(call.hass, call.data.get(ATTR_CONFIG_ENTRY_ID))
+    entry = _async_get_entry(call)
     sendname: str = call.data[ATTR_SENDNAME]
     validate_sendname(sendname)
     try:
@@ -105,7 +92,7 @@ async def _async_set_sendname(call: ServiceCall) -> None:
 
 async def _async_get_history(call: ServiceCall) -> ServiceResponse:
     """Return one page of the messages sent in the last 30 days."""
-    entry = async_resolve_entry(call.hass, call.data.get(ATTR_CONFIG_ENTRY_ID))
+    entry = _async_get_entry(call)
     try:
         page = await entry.runtime_data.client.get_history(call.data[ATTR_PAGE])
     except SmsServiceCenterError as err:
