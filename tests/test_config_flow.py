@@ -345,6 +345,30 @@ async def test_user_flow_provider_error_shows_its_message(
     assert "Unexpected error" not in caplog.text
 
 
+@pytest.mark.parametrize(
+    ("response", "reason"),
+    [
+        ({"status": 429}, "Too many requests to www.smsservicecenter.nl (HTTP 429)"),
+        ({"status": 503}, "Server error from www.smsservicecenter.nl (HTTP 503)"),
+    ],
+    ids=["http_429", "http_503"],
+)
+async def test_user_flow_busy_api_shows_why(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    response: dict[str, Any],
+    reason: str,
+) -> None:
+    """A busy or unavailable API is a connection error that says what was answered."""
+    _mock_failing_account(aioclient_mock, response)
+
+    result = await _submit_user_flow(hass)
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "cannot_connect"}
+    assert result["description_placeholders"] == {"error": reason}
+
+
 async def test_user_flow_account_without_sendname(
     hass: HomeAssistant,
     aioclient_mock: AiohttpClientMocker,
@@ -380,7 +404,7 @@ async def test_user_flow_unexpected_error_and_recovery(
 
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "unknown"}
-    assert "Unexpected error while checking the SMS Service Center API" in caplog.text
+    assert "Unexpected error while checking the API token" in caplog.text
 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], USER_INPUT

@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from homeassistant.helpers import issue_registry as ir
     from syrupy.assertion import SnapshotAssertion
 
-SENDNAME_ENTITY_ID = "text.sms_service_center_sendname"
+SENDNAME_ENTITY_ID = "text.sms_service_center_sender_name"
 MESSAGE_ID = "f89d33b3-da08-40fe-b4be-182a381b8e77"
 # 161 GSM-7 characters: one more than fits in one SMS, so two segments.
 LONG_MESSAGE = "x" * 161
@@ -413,7 +413,7 @@ async def test_credits_check_fails(
     await setup_integration(hass, mock_config_entry)
     mock_endpoints(aioclient_mock, credits_={"status": HTTPStatus.BAD_GATEWAY})
 
-    with pytest.raises(HomeAssistantError, match="Could not reach") as exc_info:
+    with pytest.raises(HomeAssistantError, match="busy or unavailable") as exc_info:
         await send_sms(hass, recipients=["+31612345678"], message=LONG_MESSAGE)
 
     assert exc_info.value.translation_key == "cannot_connect"
@@ -433,7 +433,7 @@ async def test_credits_check_fails(
         # A request refused before it was handled says the message was not sent.
         pytest.param(
             {"status": HTTPStatus.TOO_MANY_REQUESTS},
-            "Could not reach",
+            "busy or unavailable",
             "cannot_connect",
             id="rate_limited",
         ),

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from syrupy.assertion import SnapshotAssertion
 
 
-SENDNAME_ENTITY_ID = "text.sms_service_center_sendname"
+SENDNAME_ENTITY_ID = "text.sms_service_center_sender_name"
 
 
 async def set_sendname(hass: HomeAssistant, value: str) -> None:
@@ -141,9 +141,10 @@ async def test_set_sendname(
             (
                 "cannot_connect",
                 (
-                    "Could not reach SMS Service Center: Server error from "
-                    "www.smsservicecenter.nl (HTTP 503). Check your internet "
-                    "connection and try again"
+                    "SMS Service Center is busy or unavailable: Server error from "
+                    "www.smsservicecenter.nl (HTTP 503). Try again later; if it "
+                    "keeps happening, check the API base URL and your internet "
+                    "connection"
                 ),
             ),
         ),

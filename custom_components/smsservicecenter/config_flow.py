@@ -263,8 +263,9 @@ class SmsServiceCenterConfigFlow(ConfigFlow, domain=DOMAIN):
 
         The sendname is None when the account has no default sendname. Abort
         when another account has the same token and URL. Otherwise return None
-        after adding the error to show to ``errors`` (and the provider's message,
-        for ``api_error``, to ``placeholders``); an invalid URL error goes under
+        after adding the error to show to ``errors`` (and what went wrong to
+        ``placeholders``: the provider's message for ``api_error``, the reason
+        for ``cannot_connect``); an invalid URL error goes under
         ``url_error_key``. The client normalises the URL, so the stored URL is
         exactly the one it uses (always ending in a slash).
         """
@@ -284,17 +285,17 @@ class SmsServiceCenterConfigFlow(ConfigFlow, domain=DOMAIN):
             sendname = await async_get_default_sendname(client)
         except SmsServiceCenterAuthenticationError:
             errors["base"] = "invalid_auth"
-        except SmsServiceCenterConnectionError, SmsServiceCenterResponseError:
+        except (SmsServiceCenterConnectionError, SmsServiceCenterResponseError) as err:
+            # Also a busy API (HTTP 429 or 503): the reason is shown with the error.
             errors["base"] = "cannot_connect"
+            placeholders["error"] = str(err)
         except SmsServiceCenterApiError as err:
             # The frontend fills the placeholders of an error from the
             # description placeholders of the form.
             errors["base"] = "api_error"
             placeholders["message"] = err.message
         except Exception:
-            _LOGGER.exception(
-                "Unexpected error while checking the SMS Service Center API"
-            )
+            _LOGGER.exception("Unexpected error while checking the API token")
             errors["base"] = "unknown"
         else:
             return client.base_url, sendname
