@@ -54,4 +54,3 @@ async def test_low_credits_threshold(
 
     assert (state := hass.states.get(LOW_CREDITS_ENTITY_ID))
     assert state.state == expected
-    assert state.attributes["threshold"] == 10

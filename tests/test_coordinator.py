@@ -42,7 +42,7 @@ def requested_history_pages(aioclient_mock: AiohttpClientMocker) -> list[str]:
     ]
 
 
-@pytest.mark.usefixtures("init_integration")
+@pytest.mark.usefixtures("entity_registry_enabled_by_default", "init_integration")
 async def test_history_single_page(
     hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
 ) -> None:
@@ -52,6 +52,7 @@ async def test_history_single_page(
     assert requested_history_pages(aioclient_mock) == ["1"]
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_history_several_pages(
     hass: HomeAssistant,
     mock_config_entry: MockConfigEntry,
@@ -83,6 +84,7 @@ async def test_history_several_pages(
     [(24, 4), (4, 24)],
     ids=["newest_first", "oldest_first"],
 )
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_last_message_sent_from_either_end(
     hass: HomeAssistant,
     mock_config_entry: MockConfigEntry,
@@ -227,6 +229,7 @@ async def test_set_credits(
     assert aioclient_mock.call_count == calls + 1
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_set_credits_keeps_a_failed_update_failed(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,

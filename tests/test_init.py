@@ -129,7 +129,6 @@ async def test_options_update_reloads_entry(
     state = hass.states.get("binary_sensor.sms_service_center_low_credits")
     assert state
     assert state.state == STATE_ON
-    assert state.attributes["threshold"] == 500
 
 
 async def test_ships_its_brand_images(hass: HomeAssistant) -> None:

@@ -3,6 +3,7 @@
 from typing import TYPE_CHECKING
 
 from homeassistant.const import STATE_UNKNOWN, Platform
+from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -13,18 +14,18 @@ from .conftest import history_details, mock_endpoints, setup_integration
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
-    from homeassistant.helpers import entity_registry as er
     from pytest_homeassistant_custom_component.test_util.aiohttp import (
         AiohttpClientMocker,
     )
     from syrupy.assertion import SnapshotAssertion
 
 
+CREDITS_ENTITY_ID = "sensor.sms_service_center_credits"
 MESSAGES_ENTITY_ID = "sensor.sms_service_center_messages_last_30_days"
 LAST_MESSAGE_ENTITY_ID = "sensor.sms_service_center_last_message_sent"
 
 
-@pytest.mark.usefixtures("mock_api")
+@pytest.mark.usefixtures("entity_registry_enabled_by_default", "mock_api")
 async def test_sensors(
     hass: HomeAssistant,
     mock_config_entry: MockConfigEntry,
@@ -37,6 +38,31 @@ async def test_sensors(
     await snapshot_platform(hass, entity_registry, snapshot, mock_config_entry.entry_id)
 
 
+@pytest.mark.usefixtures("mock_api")
+async def test_history_sensors_disabled_by_default(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """Test the history sensors, which cost extra requests, start disabled; credits do not."""
+    await setup_integration(hass, mock_config_entry, Platform.SENSOR)
+
+    disabled_by = {
+        entry.entity_id: entry.disabled_by
+        for entry in er.async_entries_for_config_entry(
+            entity_registry, mock_config_entry.entry_id
+        )
+    }
+    assert disabled_by == {
+        CREDITS_ENTITY_ID: None,
+        MESSAGES_ENTITY_ID: er.RegistryEntryDisabler.INTEGRATION,
+        LAST_MESSAGE_ENTITY_ID: er.RegistryEntryDisabler.INTEGRATION,
+    }
+    assert hass.states.get(MESSAGES_ENTITY_ID) is None
+    assert hass.states.get(LAST_MESSAGE_ENTITY_ID) is None
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_no_messages_sent(
     hass: HomeAssistant,
     mock_config_entry: MockConfigEntry,

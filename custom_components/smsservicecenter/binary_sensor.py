@@ -40,8 +40,3 @@ class SmsServiceCenterLowCreditsEntity(SmsServiceCenterEntity, BinarySensorEntit
     def is_on(self) -> bool:
         """Return whether the account is low on credits."""
         return self.coordinator.data.credits < self.coordinator.low_credits_threshold
-
-    @property
-    def extra_state_attributes(self) -> dict[str, int]:
-        """Return the threshold the balance is compared with."""
-        return {"threshold": self.coordinator.low_credits_threshold}

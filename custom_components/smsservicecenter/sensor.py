@@ -40,12 +40,14 @@ SENSORS: tuple[SmsServiceCenterSensorEntityDescription, ...] = (
         key="messages_last_30_days",
         translation_key="messages_last_30_days",
         state_class=SensorStateClass.MEASUREMENT,
+        entity_registry_enabled_default=False,
         value_fn=lambda status: status.messages_last_30_days,
     ),
     SmsServiceCenterSensorEntityDescription(
         key="last_message_sent",
         translation_key="last_message_sent",
         device_class=SensorDeviceClass.TIMESTAMP,
+        entity_registry_enabled_default=False,
         value_fn=lambda status: status.last_message_sent,
     ),
 )
