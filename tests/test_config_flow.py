@@ -263,6 +263,61 @@ async def test_user_form_has_collapsed_advanced_section(hass: HomeAssistant) -> 
     assert url_key.default() == DEFAULT_BASE_URL == BASE_URL
 
 
+@pytest.mark.parametrize(
+    ("user_input", "response", "error", "collapsed"),
+    [
+        pytest.param(
+            {CONF_API_TOKEN: TOKEN, CONF_ADVANCED: {CONF_URL: "not a url"}},
+            None,
+            {CONF_ADVANCED: "invalid_url"},
+            False,
+            id="invalid_url",
+        ),
+        pytest.param(
+            USER_INPUT,
+            {"status": 503},
+            {"base": "cannot_connect"},
+            False,
+            id="cannot_connect",
+        ),
+        pytest.param(
+            USER_INPUT,
+            {"status": 401},
+            {"base": "invalid_auth"},
+            True,
+            id="invalid_auth",
+        ),
+        pytest.param(
+            USER_INPUT,
+            {"json": {"status": "error", "message": "Account blocked"}},
+            {"base": "api_error"},
+            True,
+            id="api_error",
+        ),
+    ],
+)
+async def test_user_form_opens_advanced_section_for_url_errors(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    *,
+    user_input: dict[str, Any],
+    response: dict[str, Any] | None,
+    error: dict[str, str],
+    collapsed: bool,
+) -> None:
+    """An error the API base URL may cause shows the form with its section open."""
+    if response is not None:
+        _mock_failing_account(aioclient_mock, response)
+
+    result = await _submit_user_flow(hass, user_input)
+
+    assert result["errors"] == error
+    assert result["data_schema"] is not None
+    advanced = result["data_schema"].schema[CONF_ADVANCED]
+    assert isinstance(advanced, section)
+    assert advanced.options == {"collapsed": collapsed}
+
+
 @pytest.mark.usefixtures("mock_api")
 async def test_user_flow_strips_token(
     hass: HomeAssistant, mock_setup_entry: AsyncMock

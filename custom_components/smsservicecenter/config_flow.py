@@ -2,7 +2,7 @@
 
 from itertools import chain, count
 import logging
-from typing import TYPE_CHECKING, Any, override
+from typing import TYPE_CHECKING, Any, Final, override
 
 from homeassistant.config_entries import (
     ConfigEntry,
@@ -61,17 +61,29 @@ _LOGGER = logging.getLogger(__name__)
 API_TOKEN_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 
-STEP_USER_DATA_SCHEMA = vol.Schema(
-    {
-        vol.Required(CONF_API_TOKEN): API_TOKEN_SELECTOR,
-        vol.Required(CONF_ADVANCED): section(
-            vol.Schema(
-                {vol.Required(CONF_URL, default=DEFAULT_BASE_URL): URL_SELECTOR}
+# Errors the API base URL may cause: the user form shows its section open with them.
+URL_ERRORS: Final = frozenset({"invalid_url", "cannot_connect"})
+
+
+def user_data_schema(*, collapsed: bool) -> vol.Schema:
+    """Return the user form: the token, and the API base URL in a section.
+
+    Whether a section is collapsed is part of the schema, so the form is built
+    for each time it is shown.
+    """
+    return vol.Schema(
+        {
+            vol.Required(CONF_API_TOKEN): API_TOKEN_SELECTOR,
+            vol.Required(CONF_ADVANCED): section(
+                vol.Schema(
+                    {vol.Required(CONF_URL, default=DEFAULT_BASE_URL): URL_SELECTOR}
+                ),
+                {"collapsed": collapsed},
             ),
-            {"collapsed": True},
-        ),
-    }
-)
+        }
+    )
+
+
 STEP_REAUTH_DATA_SCHEMA = vol.Schema({vol.Required(CONF_API_TOKEN): API_TOKEN_SELECTOR})
 STEP_RECONFIGURE_DATA_SCHEMA = vol.Schema(
     {
@@ -131,7 +143,10 @@ class SmsServiceCenterConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Ask for the API token and, in a collapsed section, the API base URL."""
+        """Ask for the API token and, in a section, the API base URL.
+
+        The section is collapsed, unless the error shown may come from the URL.
+        """
         errors: dict[str, str] = {}
         placeholders: dict[str, str] = {}
         if user_input is not None:
@@ -153,7 +168,8 @@ class SmsServiceCenterConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_form(
             step_id="user",
             data_schema=self.add_suggested_values_to_schema(
-                STEP_USER_DATA_SCHEMA, user_input
+                user_data_schema(collapsed=URL_ERRORS.isdisjoint(errors.values())),
+                user_input,
             ),
             errors=errors,
             description_placeholders=placeholders,
