@@ -1,6 +1,7 @@
 """Tests for the SMS Service Center sender name text entity."""
 
 from http import HTTPStatus
+import logging
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.text import (
@@ -21,11 +22,13 @@ from .conftest import (
     assert_reauth_started,
     load_json_fixture,
     mock_endpoints,
+    next_poll,
     sendname_requests,
     setup_integration,
 )
 
 if TYPE_CHECKING:
+    from freezegun.api import FrozenDateTimeFactory
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers import entity_registry as er
     from pytest_homeassistant_custom_component.test_util.aiohttp import (
@@ -60,24 +63,46 @@ async def test_text(
     await snapshot_platform(hass, entity_registry, snapshot, mock_config_entry.entry_id)
 
 
+def sendname_json(sendname: str) -> dict[str, Any]:
+    """Return the sendname endpoint's answer for a default sendname."""
+    return {"json": {"status": "success", "details": sendname}}
+
+
 @pytest.mark.parametrize(
-    "sendname", ["My Home", "Zürich", "Home-Alarm!", "TwelveChars1", "a" * 40]
+    "sendname",
+    ["My Home", "Zürich", "Home-Alarm!", "TwelveChars1", "a" * 40, "HomeAssist\n"],
 )
 async def test_provider_sendname_outside_the_rules(
     hass: HomeAssistant,
+    *,
     mock_config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
     sendname: str,
 ) -> None:
-    """A current sendname that could not be set from here is still shown."""
-    mock_endpoints(
-        aioclient_mock, sendname={"json": {"status": "success", "details": sendname}}
-    )
+    """A current sendname the entity's rules refuse is unknown, logged once, not an error.
+
+    Home Assistant refuses to write a text state that breaks the entity's
+    length and pattern; the account works on and a valid sendname shows again.
+    """
+    caplog.set_level(logging.DEBUG, logger="custom_components.smsservicecenter")
+    mock_endpoints(aioclient_mock, sendname=sendname_json(sendname))
 
     await setup_integration(hass, mock_config_entry, Platform.TEXT)
 
     assert (state := hass.states.get(SENDNAME_ENTITY_ID))
-    assert state.state == sendname
+    assert state.state == STATE_UNKNOWN
+    assert caplog.text.count("shows it as unknown") == 1
+    assert "Error" not in caplog.text
+
+    await next_poll(hass, freezer)
+    assert caplog.text.count("shows it as unknown") == 1
+
+    mock_endpoints(aioclient_mock, sendname=sendname_json("HomeAssist"))
+    await next_poll(hass, freezer)
+    assert (state := hass.states.get(SENDNAME_ENTITY_ID))
+    assert state.state == "HomeAssist"
 
 
 @pytest.mark.parametrize(
@@ -164,21 +189,29 @@ async def test_set_sendname(
 )
 async def test_set_sendname_error(
     hass: HomeAssistant,
+    *,
     mock_config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
     response: dict[str, Any],
     expected: tuple[str, str],
 ) -> None:
-    """Test a failed change raises a translated error and keeps the old name."""
+    """Test a failed change raises a translated error and writes the old name again."""
     mock_endpoints(aioclient_mock, sendname_post=response)
     await setup_integration(hass, mock_config_entry, Platform.TEXT)
+    state = hass.states.get(SENDNAME_ENTITY_ID)
+    assert state is not None
+    reported = state.last_reported
+    freezer.tick(1)
 
     with pytest.raises(HomeAssistantError) as exc_info:
         await set_sendname(hass, "NewName")
 
     assert (exc_info.value.translation_key, str(exc_info.value)) == expected
-    assert (state := hass.states.get(SENDNAME_ENTITY_ID))
+    state = hass.states.get(SENDNAME_ENTITY_ID)
+    assert state is not None
     assert state.state == "HomeAssist"
+    assert state.last_reported > reported
 
 
 async def test_set_sendname_auth_error(
@@ -203,20 +236,47 @@ async def test_set_sendname_auth_error(
     ["bad name!", "Has Space", "TooLongSender", "Bad-Name", "Zürich", ""],
     ids=repr,
 )
-async def test_set_invalid_sendname(
+async def test_set_sendname_outside_the_rules(
     hass: HomeAssistant,
     mock_config_entry: MockConfigEntry,
     mock_api: AiohttpClientMocker,
     value: str,
 ) -> None:
-    """Test an invalid sender name raises a translated error without a request."""
+    """Test Home Assistant refuses a value that breaks the entity's rules, unsent."""
     await setup_integration(hass, mock_config_entry, Platform.TEXT)
 
-    with pytest.raises(ServiceValidationError) as exc_info:
+    with pytest.raises(ValueError, match=r"too short|too long|doesn't match pattern"):
         await set_sendname(hass, value)
 
-    assert exc_info.value.translation_key == "invalid_sendname"
-    assert exc_info.value.translation_placeholders == {"sendname": value}
     assert sendname_requests(mock_api) == []
     assert (state := hass.states.get(SENDNAME_ENTITY_ID))
     assert state.state == "HomeAssist"
+
+
+async def test_set_invalid_sendname(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    mock_api: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Test a value the pattern lets through but the API would refuse raises a translated error.
+
+    A final line break passes the pattern's ``$``. The state is written again,
+    so it shows the account's sendname rather than the refused value.
+    """
+    await setup_integration(hass, mock_config_entry, Platform.TEXT)
+    state = hass.states.get(SENDNAME_ENTITY_ID)
+    assert state is not None
+    reported = state.last_reported
+    freezer.tick(1)
+
+    with pytest.raises(ServiceValidationError) as exc_info:
+        await set_sendname(hass, "NewName\n")
+
+    assert exc_info.value.translation_key == "invalid_sendname"
+    assert exc_info.value.translation_placeholders == {"sendname": "NewName\n"}
+    assert sendname_requests(mock_api) == []
+    state = hass.states.get(SENDNAME_ENTITY_ID)
+    assert state is not None
+    assert state.state == "HomeAssist"
+    assert state.last_reported > reported

@@ -4,26 +4,32 @@ from __future__ import annotations
 
 from homeassistant.components.text import TextEntity, TextEntityDescription, TextMode
 from homeassistant.const import EntityCategory
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import SmsServiceCenterConfigEntry
-from .api import SmsServiceCenterError
+from .api import SENDNAME_PATTERN, SmsServiceCenterError
+from .const import LOGGER
+from .coordinator import SmsServiceCenterCoordinator
 from .entity import SmsServiceCenterEntity
 from .errors import api_error_to_home_assistant_error
 from .send import validate_sendname
 
 PARALLEL_UPDATES = 1
 
-# No native_min, native_max or pattern: Home Assistant refuses to write a state
-# that breaks them, and the provider's current sendname may (it can contain
-# spaces, accents or be longer than 11 characters). New values are checked in
-# async_set_value instead, with a translated error.
+# The frontend and Home Assistant's text.set_value check new values against
+# these rules. Home Assistant also refuses to write a state that breaks them, so a
+# current sendname that does (the provider allows spaces, accents and longer
+# names) is shown as unknown.
 SENDNAME = TextEntityDescription(
     key="sendname",
     translation_key="sendname",
     entity_category=EntityCategory.CONFIG,
     mode=TextMode.TEXT,
+    native_min=1,
+    native_max=11,
+    pattern=SENDNAME_PATTERN.pattern,
 )
 
 
@@ -41,17 +47,54 @@ async def async_setup_entry(
 class SmsServiceCenterSendnameEntity(SmsServiceCenterEntity, TextEntity):
     """The sender name used when a send names none; editing it changes the account."""
 
-    @property
-    def native_value(self) -> str | None:
-        """Return the current default sendname; None (unknown) when there is none."""
-        return self.coordinator.data.sendname or None
+    def __init__(
+        self,
+        coordinator: SmsServiceCenterCoordinator,
+        description: TextEntityDescription,
+    ) -> None:
+        """Initialize the entity with the account's current sendname."""
+        super().__init__(coordinator, description)
+        self._sendname: str | None = None
+        self._update_native_value()
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """Take the account's sendname from the coordinator's new data."""
+        self._update_native_value()
+        super()._handle_coordinator_update()
+
+    def _update_native_value(self) -> None:
+        """Show the account's sendname; unknown when there is none or it breaks the rules.
+
+        A sendname that breaks the rules is logged once, not at every poll.
+        """
+        sendname = self.coordinator.data.sendname or None
+        shown = sendname
+        if sendname is not None and not SENDNAME_PATTERN.fullmatch(sendname):
+            if sendname != self._sendname:
+                LOGGER.debug(
+                    "The account's default sender name %r is not 1 to 11 letters "
+                    "and digits, so the text entity shows it as unknown",
+                    sendname,
+                )
+            shown = None
+        self._sendname = sendname
+        self._attr_native_value = shown
 
     async def async_set_value(self, value: str) -> None:
-        """Change the account's default sendname after checking it."""
-        validate_sendname(value)
+        """Change the account's default sendname after checking it.
+
+        When the change is refused, the state is written again before raising,
+        so it shows the account's sendname rather than the refused value.
+        """
         try:
+            validate_sendname(value)
             await self.coordinator.async_set_sendname(value)
+        except ServiceValidationError:
+            self.async_write_ha_state()
+            raise
         except SmsServiceCenterError as err:
+            self.async_write_ha_state()
             raise api_error_to_home_assistant_error(
                 self.hass, self.coordinator.config_entry, err
             ) from err
