@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Any
 
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.translation import async_get_translations
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -109,7 +110,7 @@ async def test_low_credits_issue_placeholders(
     mock_config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
 ) -> None:
-    """Test the issue names the packet, its credits and its price in euros."""
+    """Test the issue names the packet, its credits and its price in euros and cents."""
     mock_account(aioclient_mock, 5)
 
     await setup_entry(hass, mock_config_entry)
@@ -122,9 +123,51 @@ async def test_low_credits_issue_placeholders(
         "threshold": "10",
         "packet": "Pakket Nano",
         "packet_credits": "50",
-        "price": "€12.50",
+        "price_euros": "12",
+        "price_cents": "50",
         "url": CHECKOUT_URL.format("nano"),
     }
+
+
+@pytest.mark.parametrize(
+    ("language", "price_cents", "price"),
+    [
+        ("en", 1250, "for €12.50:"),
+        ("en", 80005, "for €800.05:"),
+        ("nl", 1250, "voor € 12,50:"),
+        ("nl", 80005, "voor € 800,05:"),
+    ],
+)
+async def test_low_credits_issue_price_per_language(
+    hass: HomeAssistant,
+    *,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    language: str,
+    price_cents: int,
+    price: str,
+) -> None:
+    """Test each translation writes the packet's price the way its language does."""
+    packet = {
+        "name": "Pakket Nano",
+        "slug": "nano",
+        "uuid": "d5d728d8-2add-46f2-9de3-4ef99615e668",
+        "price": price_cents,
+        "credits": 50,
+        "url": CHECKOUT_URL.format("nano"),
+    }
+    mock_account(aioclient_mock, 5, {"json": {"data": [packet]}})
+    await setup_entry(hass, mock_config_entry)
+    issue = low_credits_issue(hass, mock_config_entry)
+    assert issue
+    assert issue.translation_placeholders
+
+    translations = await async_get_translations(hass, language, "issues", {DOMAIN})
+    description = translations[
+        f"component.{DOMAIN}.issues.{issue.translation_key}.description"
+    ].format(**issue.translation_placeholders)
+
+    assert price in description
 
 
 async def test_no_low_credits_issue(

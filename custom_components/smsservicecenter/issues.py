@@ -66,7 +66,10 @@ def async_update_low_credits_issue(
         placeholders |= {
             "packet": packet.name,
             "packet_credits": str(packet.credits),
-            "price": f"€{packet.price:.2f}",
+            # Euros and cents apart: each translation writes the amount the way
+            # its language does (€12.50, € 12,50).
+            "price_euros": str(packet.price_cents // 100),
+            "price_cents": f"{packet.price_cents % 100:02d}",
             "url": packet.url,
         }
     ir.async_create_issue(
