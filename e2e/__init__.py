@@ -1,0 +1,1 @@
+"""End-to-end check of the integration in a real Home Assistant process (scripts/e2e-latest)."""
