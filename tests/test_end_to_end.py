@@ -32,7 +32,7 @@ from homeassistant.const import (
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 import pytest
 
@@ -54,6 +54,7 @@ type AiohttpServer = Callable[..., Awaitable[TestServer]]
 TOKEN = "e2e-token-0123456789"
 SIMULATOR_SENDNAME = "Simulator"
 LEGACY_SERVICE = "sms_service_center"
+BOB_SERVICE = "sms_service_center_bob"
 SEND_REQUEST = "POST /api/v2/send"
 CREDITS_REQUEST = "GET /api/v2/credits"
 
@@ -137,6 +138,21 @@ def _state(hass: HomeAssistant, entity_id: str) -> str:
     entity_state = hass.states.get(entity_id)
     assert entity_state is not None, f"{entity_id} has no state"
     return entity_state.state
+
+
+async def _add_recipient(
+    hass: HomeAssistant, entry: ConfigEntry, name: str, phone_number: str
+) -> None:
+    """Add a recipient through the subentry flow and let the account reload."""
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, SUBENTRY_TYPE_RECIPIENT), context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_NAME: name, CONF_PHONE_NUMBER: phone_number}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
 
 
 def _credits_entity_id(hass: HomeAssistant, entry: ConfigEntry) -> str:
@@ -288,10 +304,41 @@ async def test_legacy_notify_target_list(
     assert sent.sendname == "Laundry"
 
 
+async def test_legacy_notify_title_and_one_number(
+    hass: HomeAssistant, entry: ConfigEntry, state: SimulatorState
+) -> None:
+    """The legacy notify service sends to one number, with the title on its own line."""
+    await hass.services.async_call(
+        NOTIFY_DOMAIN,
+        LEGACY_SERVICE,
+        {ATTR_MESSAGE: "Door open", ATTR_TITLE: "Alarm", ATTR_TARGET: "0612345678"},
+        blocking=True,
+    )
+
+    (sent,) = state.messages
+    assert sent.numbers == ("+31612345678",)
+    assert sent.message == "Alarm\nDoor open"
+    assert sent.sendname == SIMULATOR_SENDNAME
+
+
+async def test_legacy_notify_without_target(
+    hass: HomeAssistant, entry: ConfigEntry, state: SimulatorState
+) -> None:
+    """The legacy notify service without a target says so, and sends nothing."""
+    with pytest.raises(ServiceValidationError, match="No target was given") as exc_info:
+        await hass.services.async_call(
+            NOTIFY_DOMAIN, LEGACY_SERVICE, {ATTR_MESSAGE: "Hello"}, blocking=True
+        )
+
+    assert exc_info.value.translation_key == "no_target"
+    assert SEND_REQUEST not in state.requests
+
+
 async def test_legacy_notify_after_reload(
     hass: HomeAssistant, entry: ConfigEntry, state: SimulatorState
 ) -> None:
-    """The legacy notify service still sends after the account is reloaded."""
+    """The legacy notify services are renewed by a reload and send as before."""
+    await _add_recipient(hass, entry, "Bob", "0611112222")
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
@@ -302,23 +349,56 @@ async def test_legacy_notify_after_reload(
         {ATTR_MESSAGE: "After reload", ATTR_TARGET: ["0612345678"]},
         blocking=True,
     )
+    await hass.services.async_call(
+        NOTIFY_DOMAIN, BOB_SERVICE, {ATTR_MESSAGE: "Hi Bob"}, blocking=True
+    )
 
-    assert state.requests.count(SEND_REQUEST) == 1
-    (sent,) = state.messages
-    assert sent.numbers == ("+31612345678",)
-    assert sent.message == "After reload"
+    assert state.requests.count(SEND_REQUEST) == 2
+    assert [(sent.numbers, sent.message) for sent in state.messages] == [
+        (("+31612345678",), "After reload"),
+        (("+31611112222",), "Hi Bob"),
+    ]
+
+
+async def test_legacy_notify_recipient_service(
+    hass: HomeAssistant, entry: ConfigEntry, state: SimulatorState
+) -> None:
+    """A recipient added by the subentry flow gets a legacy service for alert: and groups.
+
+    It sends to the recipient with data.sendname, or else the account's default.
+    """
+    assert not hass.services.has_service(NOTIFY_DOMAIN, BOB_SERVICE)
+    await _add_recipient(hass, entry, "Bob", "0611112222")
+
+    await hass.services.async_call(
+        NOTIFY_DOMAIN, BOB_SERVICE, {ATTR_MESSAGE: "Hi Bob"}, blocking=True
+    )
+    await hass.services.async_call(
+        NOTIFY_DOMAIN,
+        BOB_SERVICE,
+        {ATTR_MESSAGE: "Bye Bob", "data": {CONF_SENDNAME: "Laundry"}},
+        blocking=True,
+    )
+
+    assert [(sent.numbers, sent.sendname) for sent in state.messages] == [
+        (("+31611112222",), SIMULATOR_SENDNAME),
+        (("+31611112222",), "Laundry"),
+    ]
 
 
 async def test_legacy_notify_removed_with_entry(
     hass: HomeAssistant, entry: ConfigEntry
 ) -> None:
-    """Removing the account removes its legacy notify service."""
+    """Removing the account removes its legacy notify services."""
+    await _add_recipient(hass, entry, "Bob", "0611112222")
     assert hass.services.has_service(NOTIFY_DOMAIN, LEGACY_SERVICE)
+    assert hass.services.has_service(NOTIFY_DOMAIN, BOB_SERVICE)
 
     await hass.config_entries.async_remove(entry.entry_id)
     await hass.async_block_till_done()
 
     assert not hass.services.has_service(NOTIFY_DOMAIN, LEGACY_SERVICE)
+    assert not hass.services.has_service(NOTIFY_DOMAIN, BOB_SERVICE)
 
 
 @pytest.mark.parametrize(

@@ -11,9 +11,13 @@ from homeassistant.components.notify import (
     ATTR_TITLE,
     DOMAIN as NOTIFY_DOMAIN,
     SERVICE_SEND_MESSAGE,
+    BaseNotificationService,
 )
-from homeassistant.components.notify.legacy import NOTIFY_SERVICES
-from homeassistant.config_entries import ConfigSubentry, ConfigSubentryData
+from homeassistant.config_entries import (
+    ConfigEntryState,
+    ConfigSubentry,
+    ConfigSubentryData,
+)
 from homeassistant.const import (
     ATTR_ENTITY_ID,
     CONF_API_TOKEN,
@@ -22,7 +26,11 @@ from homeassistant.const import (
     STATE_UNKNOWN,
     Platform,
 )
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.exceptions import (
+    HomeAssistantError,
+    ServiceNotFound,
+    ServiceValidationError,
+)
 from homeassistant.helpers.device_registry import DeviceEntryType
 from homeassistant.setup import async_setup_component
 import pytest
@@ -37,10 +45,7 @@ from custom_components.smsservicecenter.const import (
     DOMAIN,
     SUBENTRY_TYPE_RECIPIENT,
 )
-from custom_components.smsservicecenter.notify import (
-    SmsServiceCenterNotificationService,
-    async_get_service,
-)
+from custom_components.smsservicecenter.notify import async_get_service
 
 from .conftest import (
     BASE_URL,
@@ -58,6 +63,7 @@ from .conftest import (
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant, ServiceCall
     from homeassistant.helpers import device_registry as dr, entity_registry as er
+    from homeassistant.helpers.typing import ConfigType, DiscoveryInfoType
     from pytest_homeassistant_custom_component.test_util.aiohttp import (
         AiohttpClientMocker,
     )
@@ -70,6 +76,9 @@ BOB_SERVICE = "sms_service_center_bob"
 BOB_NUMBER = "+31687654321"
 OTHER_TOKEN = "other-token-0123456789"
 OTHER_ENTRY_ID = "01JSMSSERVICECENTER00000002"
+GET_SERVICE = "custom_components.smsservicecenter.notify.async_get_service"
+OTHER_SERVICE = "other_sms"
+OTHER_BOB_SERVICE = "other_sms_bob"
 
 
 def recipient(name: str, phone_number: str) -> ConfigSubentry:
@@ -87,9 +96,25 @@ def has_notify_service(hass: HomeAssistant, service: str) -> bool:
     return hass.services.has_service(NOTIFY_DOMAIN, service)
 
 
-def legacy_services(hass: HomeAssistant) -> list[Any]:
-    """Return the legacy notify service objects of the integration."""
-    return list(hass.data[NOTIFY_SERVICES].get(DOMAIN, []))
+def other_account(
+    title: str = "Other SMS", recipient_name: str = "Bob"
+) -> MockConfigEntry:
+    """Return a second account, with one recipient who has Bob's number."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=title,
+        entry_id=OTHER_ENTRY_ID,
+        data={CONF_API_TOKEN: OTHER_TOKEN, CONF_URL: BASE_URL},
+        options={CONF_DEFAULT_COUNTRY: "NL"},
+        subentries_data=[
+            ConfigSubentryData(
+                data={CONF_NAME: recipient_name, CONF_PHONE_NUMBER: BOB_NUMBER},
+                subentry_type=SUBENTRY_TYPE_RECIPIENT,
+                title=recipient_name,
+                unique_id=BOB_NUMBER,
+            )
+        ],
+    )
 
 
 async def notify_legacy(hass: HomeAssistant, **data: Any) -> None:
@@ -306,182 +331,6 @@ async def test_legacy_notify_invalid(
     assert exc_info.value.translation_key == translation_key
 
 
-async def test_legacy_notify_after_reload(
-    hass: HomeAssistant,
-    init_integration: MockConfigEntry,
-    mock_api: AiohttpClientMocker,
-) -> None:
-    """Test the legacy service keeps working after the account is reloaded."""
-    await hass.config_entries.async_reload(init_integration.entry_id)
-    await hass.async_block_till_done()
-
-    await notify_legacy(hass, **{ATTR_MESSAGE: "Hello", ATTR_TARGET: "0612345678"})
-
-    assert len(send_requests(mock_api)) == 1
-    assert len(legacy_services(hass)) == 1
-
-
-async def test_legacy_notify_unload_and_setup(
-    hass: HomeAssistant,
-    init_integration: MockConfigEntry,
-    mock_api: AiohttpClientMocker,
-) -> None:
-    """Test the legacy service goes with an unload and comes back with a setup."""
-    service = legacy_services(hass)[0]
-
-    await hass.config_entries.async_unload(init_integration.entry_id)
-    assert not has_notify_service(hass, LEGACY_SERVICE)
-    assert not has_notify_service(hass, ALICE_SERVICE)
-    assert legacy_services(hass) == []
-    assert service.targets == {}
-
-    with pytest.raises(ServiceValidationError, match="is not loaded") as exc_info:
-        await service.async_send_message("Hello", target=["0612345678"])
-    assert exc_info.value.translation_key == "entry_not_loaded"
-
-    await hass.config_entries.async_setup(init_integration.entry_id)
-    await hass.async_block_till_done()
-    await notify_legacy(hass, **{ATTR_MESSAGE: "Hello", ATTR_TARGET: "0612345678"})
-    await hass.services.async_call(
-        NOTIFY_DOMAIN, ALICE_SERVICE, {ATTR_MESSAGE: "Hello"}, blocking=True
-    )
-    assert len(send_requests(mock_api)) == 2
-
-
-async def test_legacy_notify_removed_with_entry(
-    hass: HomeAssistant,
-    init_integration: MockConfigEntry,
-    mock_api: AiohttpClientMocker,
-) -> None:
-    """Test the legacy service is removed with the account."""
-    service = legacy_services(hass)[0]
-
-    await hass.config_entries.async_remove(init_integration.entry_id)
-    await hass.async_block_till_done()
-
-    assert not has_notify_service(hass, LEGACY_SERVICE)
-    assert not has_notify_service(hass, ALICE_SERVICE)
-    assert legacy_services(hass) == []
-    assert service.targets == {}
-    with pytest.raises(ServiceValidationError) as exc_info:
-        await service.async_send_message("Hello", target=["0612345678"])
-    assert exc_info.value.translation_key == "entry_not_found"
-    assert send_requests(mock_api) == []
-
-
-async def test_legacy_notify_same_title(
-    hass: HomeAssistant,
-    init_integration: MockConfigEntry,
-    mock_api: AiohttpClientMocker,
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    """Test a second account with the same title waits for the service names.
-
-    That goes for the account's service and for a recipient with the same name.
-    Reloading the waiting account leaves the services with the first; unloading the
-    first hands them over.
-    """
-    other = MockConfigEntry(
-        domain=DOMAIN,
-        title=init_integration.title,
-        entry_id=OTHER_ENTRY_ID,
-        data={CONF_API_TOKEN: OTHER_TOKEN, CONF_URL: BASE_URL},
-        options={CONF_DEFAULT_COUNTRY: "NL"},
-        subentries_data=[
-            ConfigSubentryData(
-                data={CONF_NAME: "Alice", CONF_PHONE_NUMBER: BOB_NUMBER},
-                subentry_type=SUBENTRY_TYPE_RECIPIENT,
-                title="Alice",
-                unique_id=BOB_NUMBER,
-            )
-        ],
-    )
-    await setup_integration(hass, other)
-    assert (
-        "notify.sms_service_center already exists, so SMS Service Center account "
-        '"SMS Service Center" does not register it; rename the account'
-    ) in caplog.text
-    assert (
-        "notify.sms_service_center_alice already exists, so SMS Service Center "
-        'account "SMS Service Center" does not register it; rename recipient Alice '
-        "or the account"
-    ) in caplog.text
-
-    await hass.config_entries.async_reload(other.entry_id)
-    await hass.async_block_till_done()
-    await notify_legacy(hass, **{ATTR_MESSAGE: "Hello", ATTR_TARGET: "0612345678"})
-    await hass.services.async_call(
-        NOTIFY_DOMAIN, ALICE_SERVICE, {ATTR_MESSAGE: "Hello"}, blocking=True
-    )
-    assert send_tokens(mock_api) == [f"Bearer {TOKEN}"] * 2
-    assert [body["numbers"] for body in send_requests(mock_api)] == [
-        RECIPIENT_NUMBER
-    ] * 2
-
-    await hass.config_entries.async_unload(init_integration.entry_id)
-    await notify_legacy(hass, **{ATTR_MESSAGE: "Hello", ATTR_TARGET: "0612345678"})
-    await hass.services.async_call(
-        NOTIFY_DOMAIN, ALICE_SERVICE, {ATTR_MESSAGE: "Hello"}, blocking=True
-    )
-    assert send_tokens(mock_api)[2:] == [f"Bearer {OTHER_TOKEN}"] * 2
-    assert [body["numbers"] for body in send_requests(mock_api)][2:] == [
-        RECIPIENT_NUMBER,
-        BOB_NUMBER,
-    ]
-
-    await hass.config_entries.async_unload(other.entry_id)
-    assert not has_notify_service(hass, LEGACY_SERVICE)
-    assert not has_notify_service(hass, ALICE_SERVICE)
-
-
-async def test_legacy_notify_name_of_other_integration(
-    hass: HomeAssistant,
-    mock_config_entry: MockConfigEntry,
-    mock_api: AiohttpClientMocker,
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    """Test service names another integration has are left to it, with one warning.
-
-    Unloading the account does not remove them.
-    """
-    calls: list[ServiceCall] = []
-
-    async def other_service(call: ServiceCall) -> None:
-        calls.append(call)
-
-    for service in (LEGACY_SERVICE, ALICE_SERVICE):
-        hass.services.async_register(NOTIFY_DOMAIN, service, other_service)
-
-    await setup_integration(hass, mock_config_entry)
-
-    assert (
-        "notify.sms_service_center already exists, so SMS Service Center account "
-        '"SMS Service Center" does not register it; rename the account to get a '
-        "legacy notify service of its own"
-    ) in caplog.text
-    assert (
-        "notify.sms_service_center_alice already exists, so SMS Service Center "
-        'account "SMS Service Center" does not register it; rename recipient Alice '
-        "or the account to get a legacy notify service for the recipient"
-    ) in caplog.text
-    assert "Another SMS Service Center account" not in caplog.text
-    for service in (LEGACY_SERVICE, ALICE_SERVICE):
-        await hass.services.async_call(
-            NOTIFY_DOMAIN, service, {ATTR_MESSAGE: "Hello"}, blocking=True
-        )
-    assert len(calls) == 2
-    assert send_requests(mock_api) == []
-
-    # Trying again, as after another account is unloaded, warns no more.
-    caplog.clear()
-    await legacy_services(hass)[0].async_register_services()
-    assert "already exists" not in caplog.text
-
-    await hass.config_entries.async_unload(mock_config_entry.entry_id)
-    assert has_notify_service(hass, LEGACY_SERVICE)
-    assert has_notify_service(hass, ALICE_SERVICE)
-
-
 @pytest.mark.usefixtures("init_integration")
 async def test_legacy_notify_recipient_service(
     hass: HomeAssistant, mock_api: AiohttpClientMocker
@@ -491,9 +340,6 @@ async def test_legacy_notify_recipient_service(
     Callers that give no target, such as alert, can send with it; a target given
     is ignored.
     """
-    service = legacy_services(hass)[0]
-    assert service.targets == {"Alice": RECIPIENT_NUMBER}
-
     await hass.services.async_call(
         NOTIFY_DOMAIN, ALICE_SERVICE, {ATTR_MESSAGE: "Door open"}, blocking=True
     )
@@ -553,7 +399,62 @@ async def test_legacy_notify_alert(
     await hass.async_block_till_done()
 
 
-async def test_legacy_notify_recipient_services_follow_recipients(
+async def test_legacy_notify_group(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    mock_api: AiohttpClientMocker,
+) -> None:
+    """Test a notify group sends through a recipient's service and the account's."""
+    assert await async_setup_component(
+        hass,
+        NOTIFY_DOMAIN,
+        {
+            NOTIFY_DOMAIN: [
+                {
+                    "platform": "group",
+                    "name": "family_sms",
+                    "services": [
+                        {"action": ALICE_SERVICE},
+                        {"action": LEGACY_SERVICE, "data": {ATTR_TARGET: BOB_NUMBER}},
+                    ],
+                }
+            ]
+        },
+    )
+    await setup_integration(hass, mock_config_entry)
+
+    await hass.services.async_call(
+        NOTIFY_DOMAIN, "family_sms", {ATTR_MESSAGE: "Dinner is ready"}, blocking=True
+    )
+    await hass.async_block_till_done()
+
+    assert sorted(body["numbers"] for body in send_requests(mock_api)) == [
+        RECIPIENT_NUMBER,
+        BOB_NUMBER,
+    ]
+
+
+async def test_legacy_notify_renewed_after_reload(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    mock_api: AiohttpClientMocker,
+) -> None:
+    """Test the account's and the recipient's services send once each after a reload."""
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+
+    await notify_legacy(hass, **{ATTR_MESSAGE: "Hello", ATTR_TARGET: BOB_NUMBER})
+    await hass.services.async_call(
+        NOTIFY_DOMAIN, ALICE_SERVICE, {ATTR_MESSAGE: "Hi"}, blocking=True
+    )
+
+    assert send_requests(mock_api) == [
+        {"numbers": BOB_NUMBER, "message": "Hello"},
+        {"numbers": RECIPIENT_NUMBER, "message": "Hi"},
+    ]
+
+
+async def test_legacy_notify_follows_recipients(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,
     mock_api: AiohttpClientMocker,
@@ -565,7 +466,6 @@ async def test_legacy_notify_recipient_services_follow_recipients(
     await hass.async_block_till_done()
 
     assert has_notify_service(hass, ALICE_SERVICE)
-    assert has_notify_service(hass, BOB_SERVICE)
     await hass.services.async_call(
         NOTIFY_DOMAIN, BOB_SERVICE, {ATTR_MESSAGE: "Hello"}, blocking=True
     )
@@ -577,76 +477,289 @@ async def test_legacy_notify_recipient_services_follow_recipients(
     assert not has_notify_service(hass, ALICE_SERVICE)
     assert has_notify_service(hass, BOB_SERVICE)
     assert has_notify_service(hass, LEGACY_SERVICE)
-    assert legacy_services(hass)[0].targets == {"Bob": BOB_NUMBER}
 
 
-async def test_legacy_notify_registering_again_follows_recipients(
+async def test_legacy_notify_renamed_account(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    mock_api: AiohttpClientMocker,
+) -> None:
+    """Test renaming the account renames its legacy services."""
+    hass.config_entries.async_update_entry(init_integration, title="Home SMS")
+    await hass.async_block_till_done()
+
+    assert not has_notify_service(hass, LEGACY_SERVICE)
+    assert not has_notify_service(hass, ALICE_SERVICE)
+    await hass.services.async_call(
+        NOTIFY_DOMAIN,
+        "home_sms",
+        {ATTR_MESSAGE: "Hello", ATTR_TARGET: BOB_NUMBER},
+        blocking=True,
+    )
+    await hass.services.async_call(
+        NOTIFY_DOMAIN, "home_sms_alice", {ATTR_MESSAGE: "Hi"}, blocking=True
+    )
+    assert [body["numbers"] for body in send_requests(mock_api)] == [
+        BOB_NUMBER,
+        RECIPIENT_NUMBER,
+    ]
+
+
+async def test_legacy_notify_unload_and_setup(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    mock_api: AiohttpClientMocker,
+) -> None:
+    """Test the legacy services go with an unload and come back with a setup."""
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+
+    assert not has_notify_service(hass, LEGACY_SERVICE)
+    assert not has_notify_service(hass, ALICE_SERVICE)
+    with pytest.raises(ServiceNotFound):
+        await notify_legacy(hass, **{ATTR_MESSAGE: "Hello", ATTR_TARGET: BOB_NUMBER})
+
+    assert await hass.config_entries.async_setup(init_integration.entry_id)
+    await hass.async_block_till_done()
+    await notify_legacy(hass, **{ATTR_MESSAGE: "Hello", ATTR_TARGET: BOB_NUMBER})
+    await hass.services.async_call(
+        NOTIFY_DOMAIN, ALICE_SERVICE, {ATTR_MESSAGE: "Hi"}, blocking=True
+    )
+    assert [body["numbers"] for body in send_requests(mock_api)] == [
+        BOB_NUMBER,
+        RECIPIENT_NUMBER,
+    ]
+
+
+async def test_legacy_notify_removed_with_entry(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    mock_api: AiohttpClientMocker,
+) -> None:
+    """Test the legacy services are removed with the account."""
+    await hass.config_entries.async_remove(init_integration.entry_id)
+    await hass.async_block_till_done()
+
+    assert not has_notify_service(hass, LEGACY_SERVICE)
+    assert not has_notify_service(hass, ALICE_SERVICE)
+    with pytest.raises(ServiceNotFound):
+        await hass.services.async_call(
+            NOTIFY_DOMAIN, ALICE_SERVICE, {ATTR_MESSAGE: "Hi"}, blocking=True
+        )
+    assert send_requests(mock_api) == []
+
+
+async def test_legacy_notify_kept_when_unload_fails(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
-    """Test registering the services again removes those of removed recipients.
+    """Test the legacy services stay when the account's entities fail to unload."""
+    with patch.object(
+        hass.config_entries, "async_unload_platforms", AsyncMock(return_value=False)
+    ):
+        assert not await hass.config_entries.async_unload(init_integration.entry_id)
 
-    A change of recipients reloads the account, which sets the services up anew;
-    registering them again without a reload brings them up to date too.
-    """
-    service = legacy_services(hass)[0]
-    with patch.object(hass.config_entries, "async_reload", AsyncMock()):
-        hass.config_entries.async_remove_subentry(
-            init_integration, RECIPIENT_SUBENTRY_ID
-        )
-        await hass.async_block_till_done()
+    assert init_integration.state is ConfigEntryState.FAILED_UNLOAD
+    assert has_notify_service(hass, LEGACY_SERVICE)
     assert has_notify_service(hass, ALICE_SERVICE)
 
-    await service.async_register_services()
 
-    assert not has_notify_service(hass, ALICE_SERVICE)
+async def test_legacy_notify_two_accounts(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    mock_api: AiohttpClientMocker,
+) -> None:
+    """Test each account has its own legacy services, which go only with that account.
+
+    The services of an account that is unloaded stay gone while the other account
+    is reloaded or unloaded, and come back with the account.
+    """
+    other = other_account()
+    await setup_integration(hass, other)
+
+    await hass.services.async_call(
+        NOTIFY_DOMAIN, OTHER_BOB_SERVICE, {ATTR_MESSAGE: "Hi"}, blocking=True
+    )
+    assert send_tokens(mock_api) == [f"Bearer {OTHER_TOKEN}"]
+
+    assert await hass.config_entries.async_unload(other.entry_id)
+    assert not has_notify_service(hass, OTHER_SERVICE)
+    assert not has_notify_service(hass, OTHER_BOB_SERVICE)
+    await notify_legacy(hass, **{ATTR_MESSAGE: "Hello", ATTR_TARGET: BOB_NUMBER})
+    await hass.services.async_call(
+        NOTIFY_DOMAIN, ALICE_SERVICE, {ATTR_MESSAGE: "Hi"}, blocking=True
+    )
+    assert send_tokens(mock_api)[1:] == [f"Bearer {TOKEN}"] * 2
+
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
     assert has_notify_service(hass, LEGACY_SERVICE)
+    assert has_notify_service(hass, ALICE_SERVICE)
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    assert not has_notify_service(hass, LEGACY_SERVICE)
+    assert not has_notify_service(hass, ALICE_SERVICE)
+    assert not has_notify_service(hass, OTHER_SERVICE)
+    assert not has_notify_service(hass, OTHER_BOB_SERVICE)
+
+    assert await hass.config_entries.async_setup(other.entry_id)
+    await hass.async_block_till_done()
+    await hass.services.async_call(
+        NOTIFY_DOMAIN,
+        OTHER_SERVICE,
+        {ATTR_MESSAGE: "Hello", ATTR_TARGET: RECIPIENT_NUMBER},
+        blocking=True,
+    )
+    await hass.services.async_call(
+        NOTIFY_DOMAIN, OTHER_BOB_SERVICE, {ATTR_MESSAGE: "Hi"}, blocking=True
+    )
+    assert send_tokens(mock_api)[3:] == [f"Bearer {OTHER_TOKEN}"] * 2
+    assert not has_notify_service(hass, LEGACY_SERVICE)
+    assert not has_notify_service(hass, ALICE_SERVICE)
+
+
+async def test_legacy_notify_same_title(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    mock_api: AiohttpClientMocker,
+) -> None:
+    """Test two accounts whose titles give the same service name share the names.
+
+    The account set up first keeps ``notify.<name>``; a recipient service of the same
+    name sends for the account set up last; unloading either account removes the
+    names they share.
+    """
+    other = other_account(title="SMS service center!", recipient_name="Alice")
+    await setup_integration(hass, other)
+
+    await notify_legacy(hass, **{ATTR_MESSAGE: "Hello", ATTR_TARGET: BOB_NUMBER})
+    await hass.services.async_call(
+        NOTIFY_DOMAIN, ALICE_SERVICE, {ATTR_MESSAGE: "Hi"}, blocking=True
+    )
+    assert send_tokens(mock_api) == [f"Bearer {TOKEN}", f"Bearer {OTHER_TOKEN}"]
+    assert [body["numbers"] for body in send_requests(mock_api)] == [BOB_NUMBER] * 2
+
+    assert await hass.config_entries.async_unload(other.entry_id)
+
+    assert not has_notify_service(hass, LEGACY_SERVICE)
+    assert not has_notify_service(hass, ALICE_SERVICE)
+    assert init_integration.state is ConfigEntryState.LOADED
+
+
+async def test_legacy_notify_name_of_other_integration(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    mock_api: AiohttpClientMocker,
+) -> None:
+    """Test service names another integration also uses are removed with the account.
+
+    The other integration keeps the account's name; a recipient's name is the
+    account's until the account unloads.
+    """
+    calls: list[ServiceCall] = []
+
+    async def other_service(call: ServiceCall) -> None:
+        calls.append(call)
+
+    for service in (LEGACY_SERVICE, ALICE_SERVICE):
+        hass.services.async_register(NOTIFY_DOMAIN, service, other_service)
+    await setup_integration(hass, mock_config_entry)
+
+    for service in (LEGACY_SERVICE, ALICE_SERVICE):
+        await hass.services.async_call(
+            NOTIFY_DOMAIN,
+            service,
+            {ATTR_MESSAGE: "Hello", ATTR_TARGET: BOB_NUMBER},
+            blocking=True,
+        )
+    assert [call.service for call in calls] == [LEGACY_SERVICE]
+    assert [body["numbers"] for body in send_requests(mock_api)] == [RECIPIENT_NUMBER]
+
+    assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
+
+    assert not has_notify_service(hass, LEGACY_SERVICE)
+    assert not has_notify_service(hass, ALICE_SERVICE)
 
 
 async def test_legacy_notify_recipients_named_alike(
     hass: HomeAssistant,
     mock_config_entry: MockConfigEntry,
     mock_api: AiohttpClientMocker,
-    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """Test of recipients whose names give one service name, the first gets it."""
+    """Test of recipients whose names give one service name, the last one added has it."""
     mock_config_entry.add_to_hass(hass)
     hass.config_entries.async_add_subentry(
-        mock_config_entry, recipient("Alice", BOB_NUMBER)
-    )
-    hass.config_entries.async_add_subentry(
-        mock_config_entry, recipient("alice!", "+31611111111")
+        mock_config_entry, recipient("alice!", BOB_NUMBER)
     )
     await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
 
-    assert legacy_services(hass)[0].targets == {
-        "Alice": RECIPIENT_NUMBER,
-        "alice!": "+31611111111",
-    }
-    assert (
-        'account "SMS Service Center" does not register it; rename recipient Alice, '
-        "whose name gives the same service name as another recipient's"
-    ) in caplog.text
     await hass.services.async_call(
         NOTIFY_DOMAIN, ALICE_SERVICE, {ATTR_MESSAGE: "Hello"}, blocking=True
     )
-    assert [body["numbers"] for body in send_requests(mock_api)] == [RECIPIENT_NUMBER]
+
+    assert [body["numbers"] for body in send_requests(mock_api)] == [BOB_NUMBER]
 
 
-async def test_legacy_notify_needs_discovery(
-    hass: HomeAssistant, init_integration: MockConfigEntry
+@pytest.mark.usefixtures("mock_api")
+async def test_legacy_notify_account_unloaded_before_discovery(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
 ) -> None:
-    """Test the platform offers no legacy service from YAML, only from the account.
+    """Test an account unloaded before its discovery comes through gets no services.
 
-    An account that is unloaded again before its discovery comes through gets none.
+    Its next setup discovers the platform again.
     """
-    discovery_info = {CONF_NAME: "x", "entry_id": ENTRY_ID}
-    assert await async_get_service(hass, {}) is None
-    assert isinstance(
-        await async_get_service(hass, {}, discovery_info),
-        SmsServiceCenterNotificationService,
+
+    async def get_service_after_unload(
+        hass: HomeAssistant,
+        config: ConfigType,
+        discovery_info: DiscoveryInfoType | None = None,
+    ) -> BaseNotificationService | None:
+        assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
+        return await async_get_service(hass, config, discovery_info)
+
+    with patch(GET_SERVICE, get_service_after_unload):
+        await setup_integration(hass, mock_config_entry)
+
+    assert mock_config_entry.state is ConfigEntryState.NOT_LOADED
+    assert not has_notify_service(hass, LEGACY_SERVICE)
+    assert not has_notify_service(hass, ALICE_SERVICE)
+
+
+@pytest.mark.usefixtures("mock_api")
+async def test_legacy_notify_account_unloaded_while_service_is_set_up(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """Test an account unloaded while notify sets its service up loses the services.
+
+    Notify registers them after that: they are removed once it did.
+    """
+
+    async def unload_after_get_service(
+        hass: HomeAssistant,
+        config: ConfigType,
+        discovery_info: DiscoveryInfoType | None = None,
+    ) -> BaseNotificationService | None:
+        service = await async_get_service(hass, config, discovery_info)
+        assert service is not None
+        hass.async_create_task(
+            hass.config_entries.async_unload(mock_config_entry.entry_id)
+        )
+        return service
+
+    with patch(GET_SERVICE, unload_after_get_service):
+        await setup_integration(hass, mock_config_entry)
+
+    assert mock_config_entry.state is ConfigEntryState.NOT_LOADED
+    assert not has_notify_service(hass, LEGACY_SERVICE)
+    assert not has_notify_service(hass, ALICE_SERVICE)
+
+
+async def test_legacy_notify_not_from_yaml(
+    hass: HomeAssistant, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Test the platform offers no legacy service from YAML, only with an account."""
+    assert await async_setup_component(
+        hass, NOTIFY_DOMAIN, {NOTIFY_DOMAIN: [{"platform": DOMAIN, "name": "sms"}]}
     )
+    await hass.async_block_till_done()
 
-    await hass.config_entries.async_unload(init_integration.entry_id)
-
-    assert await async_get_service(hass, {}, discovery_info) is None
+    assert not has_notify_service(hass, "sms")
+    assert "Failed to initialize notification service smsservicecenter" in caplog.text

@@ -22,7 +22,7 @@ from .const import CONF_DEFAULT_COUNTRY, DEFAULT_COUNTRY, DOMAIN
 from .coordinator import SmsServiceCenterCoordinator
 from .issues import async_is_in_test_mode, low_credits_issue_id, test_mode_issue_id
 from .message import preload_phone_metadata
-from .notify import ATTR_ENTRY_ID, async_unload_legacy_notify_service
+from .notify import ATTR_ENTRY_ID
 from .services import async_setup_services
 
 PLATFORMS: list[Platform] = [
@@ -82,8 +82,10 @@ async def async_setup_entry(
     )
 
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-    # Not started eagerly: the task runs once Home Assistant has marked the account
-    # loaded, which the legacy notify service needs to register its recipients.
+    # The legacy notify service has no config entry support: it comes with the
+    # account through discovery. Not started eagerly, so the task runs once Home
+    # Assistant has marked the account loaded; the service is only set up for a
+    # loaded account, and removed again when the account unloads.
     hass.async_create_task(
         discovery.async_load_platform(
             hass,
@@ -108,8 +110,11 @@ async def _async_reload_entry(
 async def async_unload_entry(
     hass: HomeAssistant, entry: SmsServiceCenterConfigEntry
 ) -> bool:
-    """Unload an account: its entities and its legacy notify service."""
-    await async_unload_legacy_notify_service(hass, entry.entry_id)
+    """Unload an account's entities.
+
+    Only when they unloaded does Home Assistant go on to remove the account's legacy
+    notify services (registered with the account's on-unload callbacks).
+    """
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 

@@ -2,36 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any, override
 
-from homeassistant.components.notify import NotifyEntity
-from homeassistant.components.notify.const import (
+from homeassistant.components.notify import (
     ATTR_DATA,
     ATTR_TARGET,
     ATTR_TITLE,
-    DOMAIN as NOTIFY_DOMAIN,
-    NOTIFY_SERVICE_SCHEMA,
-    SERVICE_NOTIFY,
+    BaseNotificationService,
+    NotifyEntity,
     NotifyEntityFeature,
 )
-from homeassistant.components.notify.legacy import (
-    CONF_FIELDS,
-    NOTIFY_SERVICES,
-    BaseNotificationService,
-)
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import CONF_DESCRIPTION, CONF_NAME
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
-from homeassistant.helpers.service import async_set_service_schema
-from homeassistant.util import slugify
 
 from .const import (
     CONF_PHONE_NUMBER,
     CONF_SENDNAME,
     DOMAIN,
-    LOGGER,
     MANUFACTURER,
     SUBENTRY_TYPE_RECIPIENT,
 )
@@ -115,184 +105,76 @@ async def async_get_service(
     config: ConfigType,
     discovery_info: DiscoveryInfoType | None = None,
 ) -> SmsServiceCenterNotificationService | None:
-    """Return the legacy notify services of the account that discovered this platform.
+    """Return the legacy notify service of the account that discovered this platform.
 
-    None when the account was unloaded again before the discovery came through: its
-    next setup discovers the platform again.
+    Its notify services are removed when the account has unloaded (Home Assistant
+    runs the on-unload callbacks only after a successful unload); a reload sets the
+    account up again, which discovers the platform again with the recipients it has
+    then. None for YAML, as the service comes with an account, and when the account
+    was unloaded before the discovery came through: its next setup discovers the
+    platform again.
     """
     if discovery_info is None:
         return None
-    entry_id: str = discovery_info[ATTR_ENTRY_ID]
-    entry = hass.config_entries.async_get_entry(entry_id)
+    entry: SmsServiceCenterConfigEntry | None = hass.config_entries.async_get_entry(
+        discovery_info[ATTR_ENTRY_ID]
+    )
     if entry is None or entry.state is not ConfigEntryState.LOADED:
         return None
-    return SmsServiceCenterNotificationService(entry_id)
-
-
-async def async_unload_legacy_notify_service(
-    hass: HomeAssistant, entry_id: str
-) -> None:
-    """Remove the legacy notify services of an account that is unloaded.
-
-    Setting the account up again (a reload) discovers the platform again, which
-    registers new services for the recipients it has then. The other accounts try
-    again to register the names they were missing, so one that has the same title
-    takes the freed names over.
-    """
-    services = hass.data.get(NOTIFY_SERVICES, {}).get(DOMAIN, [])
-    for unloaded in [
-        service
-        for service in services
-        if isinstance(service, SmsServiceCenterNotificationService)
-        and service.entry_id == entry_id
-    ]:
-        services.remove(unloaded)
-        await unloaded.async_unregister_services()
-    for remaining in services:
-        await remaining.async_register_services()
+    service = SmsServiceCenterNotificationService(entry)
+    entry.async_on_unload(service.async_remove_services)
+    return service
 
 
 class SmsServiceCenterNotificationService(BaseNotificationService):
     """The legacy notify services of an account.
 
-    ``notify.<name>`` sends to the phone numbers in ``target``. For each recipient
-    there is also ``notify.<name>_<recipient>``, with the target fixed: callers that
-    pass no target, such as ``alert``, can use those. ``<name>`` is the account's
-    title when the platform was discovered, slugified.
+    ``notify.<name>`` sends to the phone numbers in ``target``. Each recipient also
+    gets ``notify.<name>_<recipient>``, with the target fixed, for callers that pass
+    no target, such as ``alert``. ``<name>`` is the account's title, slugified.
 
-    A name that is already taken (by another account with the same title, by a
-    recipient of this account whose name slugifies the same, or by a service of
-    another integration) is left to whoever has it, with a warning: this service
-    only ever removes the services it registered itself. When an account is
-    unloaded, the others try again to register the names they are missing.
-
-    Home Assistant keeps the service object registered until it is unregistered, so
-    the account is looked up by its config entry ID at every send, not kept.
+    Home Assistant keeps the service object after the account is unloaded, so the
+    account is looked up by its config entry ID at every send, not kept.
     """
 
-    def __init__(self, entry_id: str) -> None:
-        """Initialize the service for the account with this config entry ID."""
-        self.entry_id = entry_id
-        self._owns_service = False
-        self._warned: set[str] = set()
-        """The taken service names that were already warned about."""
+    def __init__(self, entry: SmsServiceCenterConfigEntry) -> None:
+        """Initialize the service with the account's recipients as they are now."""
+        self.entry_id = entry.entry_id
+        self._recipients = {
+            subentry.title: subentry.data[CONF_PHONE_NUMBER]
+            for subentry in entry.get_subentries_of_type(SUBENTRY_TYPE_RECIPIENT)
+        }
+        self._set_up = asyncio.Event()
 
     @property
     @override
     def targets(self) -> dict[str, str]:
-        """Return the phone number of each recipient of the account, by its name.
-
-        Of two recipients with the same name, the first one is kept.
-        """
-        targets: dict[str, str] = {}
-        for name, phone_number in self._recipients():
-            targets.setdefault(name, phone_number)
-        return targets
-
-    def _recipients(self) -> list[tuple[str, str]]:
-        """Return the name and phone number of each recipient of the account.
-
-        Read from the account whenever the services are registered, so a reload
-        (which follows adding, changing or removing a recipient) brings them up to
-        date. Empty while the account is not loaded.
-        """
-        entry = self.hass.config_entries.async_get_entry(self.entry_id)
-        if entry is None or entry.state is not ConfigEntryState.LOADED:
-            return []
-        return [
-            (subentry.title, subentry.data[CONF_PHONE_NUMBER])
-            for subentry in entry.get_subentries_of_type(SUBENTRY_TYPE_RECIPIENT)
-        ]
+        """Return the phone number of each recipient, by the recipient's name."""
+        return self._recipients
 
     @override
-    async def async_register_services(self) -> None:
-        """Register the account's service and its recipients' services, if free.
+    async def async_setup(
+        self,
+        hass: HomeAssistant,
+        service_name: str,
+        target_service_name_prefix: str,
+    ) -> None:
+        """Set the service up; notify registers its services right after this."""
+        try:
+            await super().async_setup(hass, service_name, target_service_name_prefix)
+        finally:
+            # Also when it failed, so that removing the services never waits for ever.
+            self._set_up.set()
 
-        The platform is discovered once the account's setup is done, so by then the
-        account is loaded and its recipients are known.
+    async def async_remove_services(self) -> None:
+        """Remove the notify services of the account, which has unloaded.
+
+        The account can unload while notify is still setting this service up (it
+        reads the service descriptions in the executor first), so wait until it is
+        set up: by the time this resumes, notify has registered the services.
         """
-        if not self._owns_service:
-            if self.hass.services.has_service(NOTIFY_DOMAIN, self._service_name):
-                self._warn_once(
-                    self._service_name,
-                    "rename the account to get a legacy notify service of its own",
-                )
-            else:
-                self._async_register_service(self._service_name)
-                self._owns_service = True
-
-        wanted: dict[str, tuple[str, str]] = {}
-        for name, phone_number in self._recipients():
-            service_name = slugify(f"{self._target_service_name_prefix}_{name}")
-            if service_name in wanted:
-                # Recipients named alike ("Alice" and "alice"): the first one has it.
-                self._warn_once(
-                    service_name,
-                    f"rename recipient {name}, whose name gives the same service "
-                    "name as another recipient's",
-                )
-                continue
-            wanted[service_name] = (name, phone_number)
-
-        for stale in set(self.registered_targets) - set(wanted):
-            del self.registered_targets[stale]
-            self.hass.services.async_remove(NOTIFY_DOMAIN, stale)
-        for service_name, (name, phone_number) in wanted.items():
-            if service_name not in self.registered_targets:
-                if self.hass.services.has_service(NOTIFY_DOMAIN, service_name):
-                    self._warn_once(
-                        service_name,
-                        f"rename recipient {name} or the account "
-                        "to get a legacy notify service for the recipient",
-                    )
-                    continue
-                self._async_register_service(service_name)
-            self.registered_targets[service_name] = phone_number
-
-    @override
-    async def async_unregister_services(self) -> None:
-        """Remove the services that this account registered, and no others."""
-        for service_name in list(self.registered_targets):
-            del self.registered_targets[service_name]
-            self.hass.services.async_remove(NOTIFY_DOMAIN, service_name)
-        if self._owns_service:
-            self.hass.services.async_remove(NOTIFY_DOMAIN, self._service_name)
-            self._owns_service = False
-
-    def _async_register_service(self, service_name: str) -> None:
-        """Register one legacy notify service with the description of notify.notify."""
-        self.hass.services.async_register(
-            NOTIFY_DOMAIN,
-            service_name,
-            self._async_notify_message_service,
-            schema=NOTIFY_SERVICE_SCHEMA,
-        )
-        async_set_service_schema(
-            self.hass,
-            NOTIFY_DOMAIN,
-            service_name,
-            {
-                CONF_NAME: f"Send a notification with {service_name}",
-                CONF_DESCRIPTION: (
-                    f"Sends a notification message using the {service_name} service."
-                ),
-                CONF_FIELDS: self.services_dict[SERVICE_NOTIFY][CONF_FIELDS],
-            },
-        )
-
-    def _warn_once(self, service_name: str, advice: str) -> None:
-        """Warn, once per name, that a service name is taken and what to do about it."""
-        if service_name in self._warned:
-            return
-        self._warned.add(service_name)
-        LOGGER.warning(
-            '%s.%s already exists, so SMS Service Center account "%s" does not '
-            "register it; %s",
-            NOTIFY_DOMAIN,
-            service_name,
-            self._target_service_name_prefix,
-            advice,
-        )
+        await self._set_up.wait()
+        await self.async_unregister_services()
 
     @override
     async def async_send_message(self, message: str = "", **kwargs: Any) -> None:
