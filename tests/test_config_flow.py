@@ -361,6 +361,23 @@ async def test_user_flow_account_without_sendname(
     assert len(mock_setup_entry.mock_calls) == 1
 
 
+async def test_user_flow_sendname_error(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """An error answer of the sendname endpoint other than "no sendname" is shown."""
+    aioclient_mock.get(CREDITS_URL, json=load_json_fixture("credits.json"))
+    aioclient_mock.get(
+        f"{BASE_URL}api/v2/sendname",
+        json={"status": "error", "message": "Unknown account"},
+    )
+
+    result = await _submit_user_flow(hass)
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "api_error"}
+    assert result["description_placeholders"] == {"message": "Unknown account"}
+
+
 @pytest.mark.usefixtures("mock_api")
 async def test_user_flow_unexpected_error_and_recovery(
     hass: HomeAssistant,
