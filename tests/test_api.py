@@ -7,7 +7,8 @@ request and answers with the documented responses unless a test tells it otherwi
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
+import contextlib
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -676,10 +677,13 @@ def test_default_base_url() -> None:
         "ftp://example.com/",
         "https://",
         42,
+        "https://user:pass@www.smsservicecenter.nl/",
+        "https://user@www.smsservicecenter.nl/",
+        "https://:pass@www.smsservicecenter.nl/",
     ],
 )
 def test_invalid_base_url(base_url: Any) -> None:
-    """A base URL that is not an absolute http(s) URL is rejected."""
+    """A base URL that is not an absolute http(s) URL without user info is rejected."""
     with pytest.raises(SmsServiceCenterValidationError):
         SmsServiceCenterClient(TOKEN, base_url=base_url)
 
@@ -687,10 +691,33 @@ def test_invalid_base_url(base_url: Any) -> None:
 @pytest.mark.parametrize("timeout", [0, -1, float("nan"), float("inf"), True, "10"])
 def test_invalid_request_timeout(timeout: Any) -> None:
     """The request timeout must be a positive finite number."""
-    with pytest.raises(
-        SmsServiceCenterValidationError,
-    ):
+    with pytest.raises(SmsServiceCenterValidationError, match="request_timeout"):
         SmsServiceCenterClient(TOKEN, request_timeout=timeout)
+
+
+@pytest.mark.parametrize(
+    "timeout", [0, -1, float("nan"), float("inf"), True, "5", 10.5, 11]
+)
+def test_invalid_connect_timeout(timeout: Any) -> None:
+    """The connect timeout must be a positive finite number, at most the request timeout."""
+    with pytest.raises(SmsServiceCenterValidationError, match="connect_timeout"):
+        SmsServiceCenterClient(TOKEN, request_timeout=10, connect_timeout=timeout)
+
+
+@pytest.mark.parametrize("connect_timeout", [0.5, 10])
+async def test_valid_connect_timeout(
+    fake_api: FakeApi, session: aiohttp.ClientSession, connect_timeout: float
+) -> None:
+    """A connect timeout up to the request timeout is accepted."""
+    client = SmsServiceCenterClient(
+        TOKEN,
+        session,
+        base_url=fake_api.base_url,
+        request_timeout=10,
+        connect_timeout=connect_timeout,
+    )
+
+    assert await client.get_credits() == 3
 
 
 # HTTP errors
@@ -905,6 +932,66 @@ async def test_connection_refused(session: aiohttp.ClientSession) -> None:
 
     assert exc_info.value.request_may_have_reached_server is False
     assert isinstance(exc_info.value.__cause__, aiohttp.ClientConnectorError)
+
+
+@pytest.fixture
+def unaccepting_url(socket_enabled: None) -> Generator[str]:
+    """Return the URL of a listening socket whose backlog is full, so connecting hangs.
+
+    The socket never accepts: once the kernel's accept queue is full of pending
+    connections, it drops the handshakes of further connections.
+    """
+    with contextlib.ExitStack() as stack:
+        server = stack.enter_context(socket.socket())
+        server.bind(("127.0.0.1", 0))
+        server.listen(0)
+        address = server.getsockname()
+        for _ in range(8):
+            filler = stack.enter_context(socket.socket())
+            filler.setblocking(False)
+            filler.connect_ex(address)
+        yield f"http://127.0.0.1:{address[1]}/"
+
+
+async def test_connect_timeout(
+    session: aiohttp.ClientSession, unaccepting_url: str
+) -> None:
+    """A connection that cannot be set up in time certainly never reached the server."""
+    client = SmsServiceCenterClient(
+        TOKEN,
+        session,
+        base_url=unaccepting_url,
+        request_timeout=5,
+        connect_timeout=0.05,
+    )
+
+    with pytest.raises(
+        SmsServiceCenterConnectionError, match="while connecting"
+    ) as exc_info:
+        await client.send(NUMBERS, "Hello")
+
+    assert exc_info.value.request_may_have_reached_server is False
+    assert isinstance(exc_info.value.__cause__, aiohttp.ConnectionTimeoutError)
+    _assert_no_token(exc_info.value)
+
+
+async def test_default_connect_timeout_with_a_short_request_timeout(
+    session: aiohttp.ClientSession, unaccepting_url: str
+) -> None:
+    """Without a connect timeout, a request timeout under 5 s is allowed and limits connecting.
+
+    A timeout that is not certainly a connect timeout may have reached the server.
+    """
+    client = SmsServiceCenterClient(
+        TOKEN, session, base_url=unaccepting_url, request_timeout=0.05
+    )
+
+    with pytest.raises(
+        SmsServiceCenterConnectionError, match=r"^Timeout after 0\.05 s while talking"
+    ) as exc_info:
+        await client.get_credits()
+
+    assert exc_info.value.request_may_have_reached_server is True
 
 
 @pytest.fixture

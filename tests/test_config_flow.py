@@ -424,7 +424,14 @@ async def test_user_flow_keeps_input_after_error(
 
 
 @pytest.mark.parametrize(
-    "url", ["not a url", "ftp://www.smsservicecenter.nl/", "https://", "/api/"]
+    "url",
+    [
+        "not a url",
+        "ftp://www.smsservicecenter.nl/",
+        "https://",
+        "/api/",
+        "https://user:pass@www.smsservicecenter.nl/",
+    ],
 )
 async def test_user_flow_invalid_url_and_recovery(
     hass: HomeAssistant,

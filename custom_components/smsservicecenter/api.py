@@ -10,10 +10,11 @@ Example::
 
 The client never retries a request. In particular :meth:`SmsServiceCenterClient.send`
 is sent exactly once: when it fails with a :class:`SmsServiceCenterConnectionError`,
-``request_may_have_reached_server`` tells whether the message may have been sent; when
-it fails with a :class:`SmsServiceCenterResponseError` whose ``request_accepted`` is
-true, the server accepted the request but its answer could not be read, so the message
-may have been sent as well. A refusal about credits raises
+``request_may_have_reached_server`` tells whether the message may have been sent (a
+connect timeout or a refused connection certainly did not reach the server); when it
+fails with a :class:`SmsServiceCenterResponseError` whose ``request_accepted`` is true,
+the server accepted the request but its answer could not be read, so the message may
+have been sent as well. A refusal about credits raises
 :class:`SmsServiceCenterInsufficientCreditsError`.
 
 Answers are read tolerantly and strictly only where money is. A send is accepted only
@@ -85,6 +86,8 @@ _PATH_SENDNAME = "api/v2/sendname"
 _PATH_HISTORY = "api/v2/history"
 
 _REDACTED = "**REDACTED**"
+
+_DEFAULT_CONNECT_TIMEOUT = 5.0
 
 # The sendname endpoint's error message for an account without a default sendname.
 _NO_SENDNAME_MESSAGE = "invalid request"
@@ -345,6 +348,7 @@ class SmsServiceCenterClient:
         *,
         base_url: str = DEFAULT_BASE_URL,
         request_timeout: float = 10.0,
+        connect_timeout: float | None = None,
     ) -> None:
         """Initialise the client.
 
@@ -354,25 +358,33 @@ class SmsServiceCenterClient:
             base_url: The API base URL; a trailing slash is added when missing.
             request_timeout: Seconds a whole request (including reading the
                 response) may take.
+            connect_timeout: Seconds setting up the connection may take, at most
+                ``request_timeout``; 5 when not given (then ``request_timeout``
+                alone limits a shorter request). A request that times out while
+                connecting certainly did not reach the server.
 
         Raises:
             SmsServiceCenterValidationError: ``base_url`` is not an absolute
-                http(s) URL or ``request_timeout`` is not positive.
+                http(s) URL without user info, a timeout is not positive, or
+                ``connect_timeout`` is longer than ``request_timeout``.
 
         """
         self._base_url = _normalise_base_url(base_url)
-        if isinstance(request_timeout, bool) or not (
-            isinstance(request_timeout, int | float)
-            and math.isfinite(request_timeout)
-            and request_timeout > 0
-        ):
-            raise SmsServiceCenterValidationError(
-                "request_timeout must be a positive number of seconds"
+        self._request_timeout = _validate_timeout(request_timeout, "request_timeout")
+        if connect_timeout is None:
+            # Not validated: a longer one than request_timeout never fires.
+            self._connect_timeout = _DEFAULT_CONNECT_TIMEOUT
+        else:
+            self._connect_timeout = _validate_timeout(
+                connect_timeout, "connect_timeout"
             )
+            if self._connect_timeout > self._request_timeout:
+                raise SmsServiceCenterValidationError(
+                    "connect_timeout must not be longer than request_timeout"
+                )
         self._token = token
         self._session = session
         self._close_session = False
-        self._request_timeout = float(request_timeout)
 
     def __repr__(self) -> str:
         """Return a representation that does not reveal the token."""
@@ -594,6 +606,7 @@ class SmsServiceCenterClient:
                     params=params,
                     allow_redirects=False,
                     raise_for_status=False,
+                    timeout=aiohttp.ClientTimeout(connect=self._connect_timeout),
                 ) as response:
                     status = response.status
                     content_type = response.content_type
@@ -601,6 +614,12 @@ class SmsServiceCenterClient:
                         response.headers.get("Retry-After")
                     )
                     raw = await response.read()
+        # A ConnectionTimeoutError is a TimeoutError too: catch it first.
+        except aiohttp.ConnectionTimeoutError as err:
+            raise SmsServiceCenterConnectionError(
+                f"Timeout after {self._connect_timeout:g} s while connecting to {self._host}",
+                request_may_have_reached_server=False,
+            ) from err
         except TimeoutError as err:
             raise SmsServiceCenterConnectionError(
                 f"Timeout after {self._request_timeout:g} s while talking to {self._host}"
@@ -710,9 +729,25 @@ def _normalise_base_url(base_url: str) -> URL:
         raise SmsServiceCenterValidationError(
             "base_url must be an absolute http:// or https:// URL"
         )
+    if url.user is not None or url.password is not None:
+        # aiohttp would turn these into a second Authorization header and refuse.
+        raise SmsServiceCenterValidationError(
+            "base_url must not contain a user name or password"
+        )
     url = url.with_query(None).with_fragment(None)
     # Always set the path: yarl renders a bare host without the trailing slash.
     return url.with_path(f"{url.path.rstrip('/')}/")
+
+
+def _validate_timeout(value: object, name: str) -> float:
+    """Return ``value`` as seconds when it is a positive finite number."""
+    if isinstance(value, bool) or not (
+        isinstance(value, int | float) and math.isfinite(value) and value > 0
+    ):
+        raise SmsServiceCenterValidationError(
+            f"{name} must be a positive number of seconds"
+        )
+    return float(value)
 
 
 def _validate_sendname(sendname: object) -> None:
