@@ -40,6 +40,8 @@ from custom_components.smsservicecenter.api import (
     SmsServiceCenterInsufficientCreditsError,
     SmsServiceCenterResponseError,
     SmsServiceCenterValidationError,
+    mask_phone_number,
+    mask_phone_numbers,
 )
 
 TOKEN = "s3cr3t-T0ken-4711"
@@ -1903,6 +1905,20 @@ async def test_api_error_message_redacts_token(
     assert exc_info.value.message == "Bad token **REDACTED**"
 
 
+async def test_api_error_redacts_a_token_that_looks_like_a_phone_number(
+    fake_api: FakeApi, session: aiohttp.ClientSession
+) -> None:
+    """The token is redacted before phone numbers are masked, so no part of it shows."""
+    token = "98765432101234"
+    fake_api.reply({"status": "error", "message": f"Bad token {token}"})
+    client = SmsServiceCenterClient(token, session, base_url=fake_api.base_url)
+
+    with pytest.raises(SmsServiceCenterApiError) as exc_info:
+        await client.get_credits()
+
+    assert exc_info.value.message == "Bad token **REDACTED**"
+
+
 async def test_connection_errors_hide_token(
     fake_api: FakeApi, session: aiohttp.ClientSession, hang_up_url: str
 ) -> None:
@@ -1930,6 +1946,107 @@ async def test_connection_errors_hide_token(
 
     for err in errors:
         _assert_no_token(err)
+
+
+@pytest.mark.parametrize(
+    ("number", "expected"),
+    [
+        ("+31612999402", "+316•••••402"),
+        ("+4915123456789", "+491•••••••789"),
+        (" +31612345678 ", "+316•••••678"),
+        ("0612999001", "0612•••001"),
+        ("12345678", "1234•678"),
+        ("1234567", "•••••••"),
+        ("+316", "••••"),
+        ("", ""),
+    ],
+)
+def test_mask_phone_number(number: str, expected: str) -> None:
+    """A phone number keeps its first four and last three characters, a short one nothing."""
+    assert mask_phone_number(number) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Invalid number +31612999001", "Invalid number +316•••••001"),
+        ("Invalid number 0612999001.", "Invalid number 0612•••001."),
+        ("Blocked: 06-12 99 90 01!", "Blocked: 0612•••001!"),
+        ("Number 0031612999001 unknown", "Number 0031••••••001 unknown"),
+        ("+31 (0)6 12999001 failed", "+310••••••001 failed"),
+        ("06/12.99.90.01", "0612•••001"),
+        ("to:+31612999001,+31687654321", "to:+316•••••001,+316•••••321"),
+        ("Invalid numbers received", "Invalid numbers received"),
+        ("You need 3 credits, 1 left", "You need 3 credits, 1 left"),
+        ("HTTP 429 Too Many Requests", "HTTP 429 Too Many Requests"),
+        ("Call 1234 567", "Call 1234 567"),
+        ("", ""),
+    ],
+    ids=[
+        "international",
+        "national",
+        "separators",
+        "double_zero",
+        "parentheses",
+        "slash_and_dots",
+        "list",
+        "no_number",
+        "short_numbers",
+        "http_status",
+        "seven_digits",
+        "empty",
+    ],
+)
+def test_mask_phone_numbers(text: str, expected: str) -> None:
+    """Every phone-number-like sequence in a text is masked; short numbers are not."""
+    assert mask_phone_numbers(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            {"status": "error", "message": "Invalid number 0612999001"},
+            "Invalid number 0612•••001",
+        ),
+        (
+            {"status": "error +31612999001"},
+            "The API answered with status 'error +316•••••001' without a message",
+        ),
+        (
+            {"status": "error", "message": "No credits for +31612999001"},
+            "No credits for +316•••••001",
+        ),
+    ],
+    ids=["message", "status", "credits"],
+)
+async def test_api_error_masks_phone_numbers(
+    fake_api: FakeApi,
+    client: SmsServiceCenterClient,
+    body: dict[str, Any],
+    expected: str,
+) -> None:
+    """Phone numbers in the provider's error texts are masked."""
+    fake_api.reply(body)
+
+    with pytest.raises(SmsServiceCenterApiError) as exc_info:
+        await client.send(NUMBERS, "Hello")
+
+    assert exc_info.value.message == expected
+    assert str(exc_info.value) == expected
+
+
+async def test_unreadable_body_masks_phone_numbers(
+    fake_api: FakeApi, client: SmsServiceCenterClient
+) -> None:
+    """A phone number in the content type of an unreadable answer is masked."""
+    fake_api.reply(text="nope", content_type="text/x-0612999001")
+
+    with pytest.raises(SmsServiceCenterResponseError) as exc_info:
+        await client.get_credits()
+
+    assert "text/x-0612•••001" in str(exc_info.value)
+    assert "0612999001" not in str(exc_info.value)
 
 
 async def test_validation_errors_hide_token(client: SmsServiceCenterClient) -> None:

@@ -22,7 +22,8 @@ when its answer has the status ``success`` and a non-empty ``messageid``; its
 ``testmode``, which the documentation does not promise, counts as live (``False``) when
 it is missing or unreadable. A history entry only needs a readable ``datetime``: other
 fields that are missing or wrongly typed become ``None``, and entries without a
-readable ``datetime`` are skipped and counted.
+readable ``datetime`` are skipped and counted. Provider texts in error messages have
+the token redacted and phone numbers masked (:func:`mask_phone_numbers`).
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ __all__ = [
     "SmsServiceCenterInsufficientCreditsError",
     "SmsServiceCenterResponseError",
     "SmsServiceCenterValidationError",
+    "mask_phone_number",
+    "mask_phone_numbers",
 ]
 
 _LOGGER = logging.getLogger(__name__)
@@ -96,6 +99,16 @@ _NO_SENDNAME_MESSAGE = "invalid request"
 _CREDIT_WORDS = ("credit", "tegoed")
 
 _TEST_MODE_STRINGS = {"true": True, "1": True, "false": False, "0": False}
+
+_MASK_BULLET = "\u2022"
+_MASK_MIN_LENGTH = 8
+_MASK_KEEP_START = 4
+_MASK_KEEP_END = 3
+
+# A run of digits, optionally with a leading "+", single separators between digits
+# and digits in parentheses, such as "+31 (0)6-12 34 56 78"; see mask_phone_numbers.
+_PHONE_LIKE = re.compile(r"(?<!\d)\+?(?:\(\d+\)|\d)(?:[ ./-]?(?:\(\d+\)|\d))+(?!\d)")
+_MIN_PHONE_DIGITS = 8
 
 
 class SmsServiceCenterError(Exception):
@@ -661,7 +674,7 @@ class SmsServiceCenterClient:
         except (ValueError, RecursionError) as err:
             raise SmsServiceCenterResponseError(
                 f"Expected a JSON response from {self._host}, got invalid "
-                f"{content_type or 'untyped'} content",
+                f"{self._clean(content_type or 'untyped')} content",
                 http_status=status,
             ) from err
         if not isinstance(decoded, dict):
@@ -679,15 +692,16 @@ class SmsServiceCenterClient:
     def _api_error(self, body: Mapping[str, Any]) -> SmsServiceCenterApiError:
         """Return the error for a response whose status is not ``success``.
 
-        The provider's texts are kept with the token redacted. A refusal about
-        credits is a :class:`SmsServiceCenterInsufficientCreditsError`.
+        The provider's texts are kept with the token redacted and phone numbers
+        masked. A refusal about credits is a
+        :class:`SmsServiceCenterInsufficientCreditsError`.
         """
         message = body.get("message")
         status = body.get("status")
         if isinstance(message, str) and message.strip():
-            text = self._redact(message)
+            text = self._clean(message)
         elif isinstance(status, str) and status:
-            text = f"The API answered with status {self._redact(status)!r} without a message"
+            text = f"The API answered with status {self._clean(status)!r} without a message"
         else:
             text = "The API answered with an error without a message"
         remaining = _credit_field(body, "remaining")
@@ -717,6 +731,46 @@ class SmsServiceCenterClient:
         if isinstance(token, str) and token:
             return text.replace(token, _REDACTED)
         return text
+
+    def _clean(self, text: str) -> str:
+        """Return a provider text without the token and with phone numbers masked."""
+        return mask_phone_numbers(self._redact(text))
+
+
+def mask_phone_number(number: str) -> str:
+    """Hide a phone number for logs and errors: ``+31612999402`` -> ``+316•••••402``.
+
+    Surrounding whitespace is dropped. The first four and the last three
+    characters are kept and every other character becomes a bullet (U+2022);
+    an input shorter than eight characters becomes bullets only.
+    """
+    text = number.strip()
+    if len(text) < _MASK_MIN_LENGTH:
+        return _MASK_BULLET * len(text)
+    hidden = len(text) - _MASK_KEEP_START - _MASK_KEEP_END
+    return f"{text[:_MASK_KEEP_START]}{_MASK_BULLET * hidden}{text[-_MASK_KEEP_END:]}"
+
+
+def mask_phone_numbers(text: str) -> str:
+    """Mask every phone-number-like sequence in a free text with :func:`mask_phone_number`.
+
+    A sequence of at least eight digits counts, with an optional leading ``+``
+    and single spaces, dots, slashes or hyphens between the digits, or digits in
+    parentheses: ``+31612999001``, ``0612999001``, ``06-12 99 90 01``,
+    ``0031612999001``, ``+31 (0)6 12999001``. It is masked without its
+    separators. Shorter numbers, such as ``3 credits`` or ``HTTP 429``, stay.
+    """
+    return _PHONE_LIKE.sub(_mask_phone_like, text)
+
+
+def _mask_phone_like(match: re.Match[str]) -> str:
+    """Return a phone-number-like match masked, or unchanged when it is too short."""
+    found = match.group()
+    if sum(char.isdecimal() for char in found) < _MIN_PHONE_DIGITS:
+        return found
+    return mask_phone_number(
+        "".join(char for char in found if char.isdecimal() or char == "+")
+    )
 
 
 def _normalise_base_url(base_url: str) -> URL:
