@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -22,6 +23,14 @@ def _non_negative_int(value: str) -> int:
     if number < 0:
         raise argparse.ArgumentTypeError("must be 0 or more")
     return number
+
+
+def _non_negative_seconds(value: str) -> float:
+    """Parse a finite, non-negative number of seconds."""
+    seconds = float(value)
+    if not math.isfinite(seconds) or seconds < 0:
+        raise argparse.ArgumentTypeError("must be a number of seconds, 0 or more")
+    return seconds
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -61,6 +70,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="answer sends in test mode (no credits are used)",
     )
     parser.add_argument(
+        "--latency",
+        type=_non_negative_seconds,
+        default=0.0,
+        help="seconds every request waits before it is answered (default: %(default)s)",
+    )
+    parser.add_argument(
         "--log-level",
         default="INFO",
         choices=["DEBUG", "INFO", "WARNING", "ERROR"],
@@ -80,6 +95,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         credits=args.credits,
         sendname=args.sendname,
         test_mode=args.test_mode,
+        latency=args.latency,
     )
     _LOGGER.info(
         "SMS Service Center simulator on http://%s:%d/ (credits %d, sendname %s%s)",

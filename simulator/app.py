@@ -166,11 +166,20 @@ def create_app(
     credits: int = DEFAULT_CREDITS,  # noqa: A002 - the provider's name for it
     sendname: str = DEFAULT_SENDNAME,
     test_mode: bool = False,
+    latency: float = 0.0,
 ) -> web.Application:
-    """Create the simulator application; its state is ``app[SIMULATOR_STATE]``."""
+    """Create the simulator application; its state is ``app[SIMULATOR_STATE]``.
+
+    ``latency`` is the seconds every request waits before it is answered, to
+    emulate the provider's round trip time (the state's ``delay``).
+    """
     app = web.Application(middlewares=[_simulator_middleware])
     app[SIMULATOR_STATE] = SimulatorState(
-        token=token, credits=credits, sendname=sendname, test_mode=test_mode
+        token=token,
+        credits=credits,
+        sendname=sendname,
+        test_mode=test_mode,
+        delay=latency,
     )
     app.router.add_get("/api/v2/credits", _handle_credits)
     app.router.add_get("/api/packets", _handle_packets)

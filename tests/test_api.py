@@ -7,12 +7,14 @@ request and answers with the documented responses unless a test tells it otherwi
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
+import contextlib
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from email.utils import format_datetime
 import json
+import logging
 import socket
 from typing import Any
 
@@ -35,11 +37,15 @@ from custom_components.smsservicecenter.api import (
     SmsServiceCenterClient,
     SmsServiceCenterConnectionError,
     SmsServiceCenterError,
+    SmsServiceCenterInsufficientCreditsError,
     SmsServiceCenterResponseError,
     SmsServiceCenterValidationError,
+    mask_phone_number,
+    mask_phone_numbers,
 )
 
 TOKEN = "s3cr3t-T0ken-4711"
+API_LOGGER = "custom_components.smsservicecenter.api"
 
 type AiohttpServer = Callable[[web.Application], Awaitable[TestServer]]
 type ClientCall = Callable[[SmsServiceCenterClient], Awaitable[object]]
@@ -226,6 +232,11 @@ def client(fake_api: FakeApi, session: aiohttp.ClientSession) -> SmsServiceCente
     return SmsServiceCenterClient(TOKEN, session, base_url=fake_api.base_url)
 
 
+def _api_log(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    """Return the records the client logged."""
+    return [record for record in caplog.records if record.name == API_LOGGER]
+
+
 def unused_local_url() -> str:
     """Return a URL on 127.0.0.1 where nothing listens."""
     with socket.socket() as sock:
@@ -252,10 +263,20 @@ def test_exception_hierarchy() -> None:
         SmsServiceCenterAuthenticationError,
         SmsServiceCenterResponseError,
         SmsServiceCenterApiError,
+        SmsServiceCenterInsufficientCreditsError,
         SmsServiceCenterValidationError,
     ):
         assert issubclass(error, SmsServiceCenterError)
     assert issubclass(SmsServiceCenterValidationError, ValueError)
+    assert issubclass(
+        SmsServiceCenterInsufficientCreditsError, SmsServiceCenterApiError
+    )
+
+
+def test_insufficient_credits_error_defaults() -> None:
+    """An insufficient credits error made without numbers knows none."""
+    err = SmsServiceCenterInsufficientCreditsError("No credits")
+    assert (err.message, err.remaining, err.required) == ("No credits", None, None)
 
 
 def test_connection_error_defaults() -> None:
@@ -342,19 +363,82 @@ async def test_send(client: SmsServiceCenterClient) -> None:
     )
 
 
-@pytest.mark.parametrize(("testmode", "test_mode"), [(0, False), (1, True)])
-async def test_send_testmode_as_integer(
-    fake_api: FakeApi, client: SmsServiceCenterClient, testmode: int, test_mode: bool
+@pytest.mark.parametrize(
+    ("testmode", "test_mode"),
+    [
+        (True, True),
+        (False, False),
+        (1, True),
+        (0, False),
+        ("true", True),
+        ("false", False),
+        ("1", True),
+        ("0", False),
+        (" TRUE ", True),
+        ("False", False),
+    ],
+)
+async def test_send_testmode_readable(
+    fake_api: FakeApi,
+    client: SmsServiceCenterClient,
+    caplog: pytest.LogCaptureFixture,
+    testmode: object,
+    test_mode: bool,
 ) -> None:
-    """The integers 0 and 1, as Laravel APIs often send booleans, are read as booleans."""
+    """Booleans, 0/1 (as Laravel APIs often send them) and "true"/"false"/"1"/"0" are read."""
     fake_api.reply(
         {"status": "success", "details": {"messageid": "f89d", "testmode": testmode}}
     )
 
-    result = await client.send(NUMBERS, "Hello")
+    with caplog.at_level(logging.DEBUG, logger=API_LOGGER):
+        result = await client.send(NUMBERS, "Hello")
 
     assert result == SendResult(message_id="f89d", test_mode=test_mode)
     assert type(result.test_mode) is bool
+    assert _api_log(caplog) == []
+
+
+@pytest.mark.parametrize(
+    ("details", "described"),
+    [
+        ({"messageid": "f89d"}, "missing"),
+        ({"messageid": "f89d", "testmode": None}, "null"),
+        ({"messageid": "f89d", "testmode": 2}, "a number"),
+        ({"messageid": "f89d", "testmode": -1}, "a number"),
+        ({"messageid": "f89d", "testmode": 1.0}, "a number"),
+        ({"messageid": "f89d", "testmode": "yes"}, "a string"),
+        ({"messageid": "f89d", "testmode": ""}, "a string"),
+        ({"messageid": "f89d", "testmode": [True]}, "a list"),
+    ],
+    ids=[
+        "missing",
+        "null",
+        "int_2",
+        "int_negative",
+        "float",
+        "string_yes",
+        "string_empty",
+        "list",
+    ],
+)
+async def test_send_testmode_unreadable_is_live(
+    fake_api: FakeApi,
+    client: SmsServiceCenterClient,
+    caplog: pytest.LogCaptureFixture,
+    details: dict[str, Any],
+    described: str,
+) -> None:
+    """The documentation does not promise ``testmode``: without a readable one the send is live."""
+    fake_api.reply({"status": "success", "details": details})
+
+    with caplog.at_level(logging.DEBUG, logger=API_LOGGER):
+        result = await client.send(NUMBERS, "Hello")
+
+    assert result == SendResult(message_id="f89d", test_mode=False)
+    [record] = _api_log(caplog)
+    assert record.levelno == logging.DEBUG
+    assert "testmode" in record.getMessage()
+    assert f"({described})" in record.getMessage()
 
 
 async def test_get_sendname(client: SmsServiceCenterClient) -> None:
@@ -588,10 +672,20 @@ def test_default_base_url() -> None:
 
 @pytest.mark.parametrize(
     "base_url",
-    ["", "www.smsservicecenter.nl", "/api", "ftp://example.com/", "https://", 42],
+    [
+        "",
+        "www.smsservicecenter.nl",
+        "/api",
+        "ftp://example.com/",
+        "https://",
+        42,
+        "https://user:pass@www.smsservicecenter.nl/",
+        "https://user@www.smsservicecenter.nl/",
+        "https://:pass@www.smsservicecenter.nl/",
+    ],
 )
 def test_invalid_base_url(base_url: Any) -> None:
-    """A base URL that is not an absolute http(s) URL is rejected."""
+    """A base URL that is not an absolute http(s) URL without user info is rejected."""
     with pytest.raises(SmsServiceCenterValidationError):
         SmsServiceCenterClient(TOKEN, base_url=base_url)
 
@@ -599,8 +693,33 @@ def test_invalid_base_url(base_url: Any) -> None:
 @pytest.mark.parametrize("timeout", [0, -1, float("nan"), float("inf"), True, "10"])
 def test_invalid_request_timeout(timeout: Any) -> None:
     """The request timeout must be a positive finite number."""
-    with pytest.raises(SmsServiceCenterValidationError):
+    with pytest.raises(SmsServiceCenterValidationError, match="request_timeout"):
         SmsServiceCenterClient(TOKEN, request_timeout=timeout)
+
+
+@pytest.mark.parametrize(
+    "timeout", [0, -1, float("nan"), float("inf"), True, "5", 10.5, 11]
+)
+def test_invalid_connect_timeout(timeout: Any) -> None:
+    """The connect timeout must be a positive finite number, at most the request timeout."""
+    with pytest.raises(SmsServiceCenterValidationError, match="connect_timeout"):
+        SmsServiceCenterClient(TOKEN, request_timeout=10, connect_timeout=timeout)
+
+
+@pytest.mark.parametrize("connect_timeout", [0.5, 10])
+async def test_valid_connect_timeout(
+    fake_api: FakeApi, session: aiohttp.ClientSession, connect_timeout: float
+) -> None:
+    """A connect timeout up to the request timeout is accepted."""
+    client = SmsServiceCenterClient(
+        TOKEN,
+        session,
+        base_url=fake_api.base_url,
+        request_timeout=10,
+        connect_timeout=connect_timeout,
+    )
+
+    assert await client.get_credits() == 3
 
 
 # HTTP errors
@@ -818,6 +937,66 @@ async def test_connection_refused(session: aiohttp.ClientSession) -> None:
 
 
 @pytest.fixture
+def unaccepting_url(socket_enabled: None) -> Generator[str]:
+    """Return the URL of a listening socket whose backlog is full, so connecting hangs.
+
+    The socket never accepts: once the kernel's accept queue is full of pending
+    connections, it drops the handshakes of further connections.
+    """
+    with contextlib.ExitStack() as stack:
+        server = stack.enter_context(socket.socket())
+        server.bind(("127.0.0.1", 0))
+        server.listen(0)
+        address = server.getsockname()
+        for _ in range(8):
+            filler = stack.enter_context(socket.socket())
+            filler.setblocking(False)
+            filler.connect_ex(address)
+        yield f"http://127.0.0.1:{address[1]}/"
+
+
+async def test_connect_timeout(
+    session: aiohttp.ClientSession, unaccepting_url: str
+) -> None:
+    """A connection that cannot be set up in time certainly never reached the server."""
+    client = SmsServiceCenterClient(
+        TOKEN,
+        session,
+        base_url=unaccepting_url,
+        request_timeout=5,
+        connect_timeout=0.05,
+    )
+
+    with pytest.raises(
+        SmsServiceCenterConnectionError, match="while connecting"
+    ) as exc_info:
+        await client.send(NUMBERS, "Hello")
+
+    assert exc_info.value.request_may_have_reached_server is False
+    assert isinstance(exc_info.value.__cause__, aiohttp.ConnectionTimeoutError)
+    _assert_no_token(exc_info.value)
+
+
+async def test_default_connect_timeout_with_a_short_request_timeout(
+    session: aiohttp.ClientSession, unaccepting_url: str
+) -> None:
+    """Without a connect timeout, a request timeout under 5 s is allowed and limits connecting.
+
+    A timeout that is not certainly a connect timeout may have reached the server.
+    """
+    client = SmsServiceCenterClient(
+        TOKEN, session, base_url=unaccepting_url, request_timeout=0.05
+    )
+
+    with pytest.raises(
+        SmsServiceCenterConnectionError, match=r"^Timeout after 0\.05 s while talking"
+    ) as exc_info:
+        await client.get_credits()
+
+    assert exc_info.value.request_may_have_reached_server is True
+
+
+@pytest.fixture
 async def hang_up_url(socket_enabled: None) -> AsyncGenerator[str]:
     """Return the URL of a server that reads the request, then hangs up without answering."""
 
@@ -993,6 +1172,199 @@ async def test_api_error_without_message(
     assert expected in exc_info.value.message
 
 
+@pytest.mark.parametrize(
+    "message", ["Invalid request", " invalid REQUEST ", "Invalid Request\n"]
+)
+async def test_get_sendname_none(
+    fake_api: FakeApi, client: SmsServiceCenterClient, message: str
+) -> None:
+    """The documented error answer for an account without a default sendname means none."""
+    fake_api.reply({"status": "error", "message": message})
+
+    assert await client.get_sendname() is None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"status": "error", "message": "Unknown account"},
+        {"status": "error", "message": "Invalid request received"},
+        {"status": "error", "message": "Invalid sendname received"},
+        {"status": "error"},
+        {"status": "error", "message": None},
+        {"status": "failed", "message": "Invalid request"},
+        {"status": "ERROR", "message": "Invalid request"},
+    ],
+    ids=[
+        "unknown_account",
+        "longer_message",
+        "invalid_sendname",
+        "no_message",
+        "message_null",
+        "other_status",
+        "status_upper_case",
+    ],
+)
+async def test_get_sendname_other_error(
+    fake_api: FakeApi, client: SmsServiceCenterClient, body: dict[str, Any]
+) -> None:
+    """Any other error answer of the sendname endpoint raises an API error."""
+    fake_api.reply(body)
+
+    with pytest.raises(SmsServiceCenterApiError):
+        await client.get_sendname()
+
+
+async def test_set_sendname_invalid_request(
+    fake_api: FakeApi, client: SmsServiceCenterClient
+) -> None:
+    """Setting a sendname that the API answers with ``Invalid request`` raises."""
+    fake_api.reply({"status": "error", "message": "Invalid request"})
+
+    with pytest.raises(SmsServiceCenterApiError, match="Invalid request"):
+        await client.set_sendname("NewName")
+
+
+@pytest.mark.parametrize(
+    ("body", "message", "remaining", "required"),
+    [
+        (
+            {"status": "error", "message": "Insufficient credits"},
+            "Insufficient credits",
+            None,
+            None,
+        ),
+        (
+            {"status": "error", "message": "Not enough CREDITS left"},
+            "Not enough CREDITS left",
+            None,
+            None,
+        ),
+        (
+            {"status": "error", "message": "Onvoldoende tegoed"},
+            "Onvoldoende tegoed",
+            None,
+            None,
+        ),
+        (
+            {"status": "credits.error", "message": "Cannot send"},
+            "Cannot send",
+            None,
+            None,
+        ),
+        (
+            {"status": "NO_CREDITS"},
+            "The API answered with status 'NO_CREDITS' without a message",
+            None,
+            None,
+        ),
+        (
+            {
+                "status": "error",
+                "message": "Cannot send",
+                "remaining": 2,
+                "required": 5,
+            },
+            "Cannot send",
+            2,
+            5,
+        ),
+        (
+            {
+                "status": "error",
+                "message": "Cannot send",
+                "details": {"remaining": 0, "required": 3},
+            },
+            "Cannot send",
+            0,
+            3,
+        ),
+        (
+            {"status": "error", "required": 7},
+            "The API answered with status 'error' without a message",
+            None,
+            7,
+        ),
+        (
+            {
+                "status": "error",
+                "message": "Insufficient credits",
+                "remaining": "2",
+                "details": {"remaining": 1, "required": True},
+            },
+            "Insufficient credits",
+            1,
+            None,
+        ),
+    ],
+    ids=[
+        "simulator",
+        "message_upper_case",
+        "dutch",
+        "status",
+        "status_without_message",
+        "numbers",
+        "numbers_in_details",
+        "required_only",
+        "numbers_wrongly_typed",
+    ],
+)
+async def test_insufficient_credits(
+    fake_api: FakeApi,
+    client: SmsServiceCenterClient,
+    *,
+    body: dict[str, Any],
+    message: str,
+    remaining: int | None,
+    required: int | None,
+) -> None:
+    """A refusal about credits raises an insufficient credits error, an API error."""
+    fake_api.reply(body)
+
+    with pytest.raises(SmsServiceCenterInsufficientCreditsError) as exc_info:
+        await client.send(NUMBERS, "Hello")
+
+    err = exc_info.value
+    assert isinstance(err, SmsServiceCenterApiError)
+    assert (err.message, err.remaining, err.required) == (message, remaining, required)
+    assert str(err) == message
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"status": "error", "message": "Missing parameters"},
+        {"status": "error", "message": "Missing parameters", "remaining": "2"},
+        {"status": "error", "message": "Missing parameters", "required": True},
+        {"status": "error", "message": "Missing parameters", "required": 2.0},
+        {"status": "error", "message": "Missing parameters", "details": [3]},
+        {"status": "error", "message": "Missing parameters", "details": {"x": 3}},
+        {"status": "error", "message": ["credits"]},
+        {"status": ["credits"], "message": "Missing parameters"},
+    ],
+    ids=[
+        "plain",
+        "remaining_string",
+        "required_bool",
+        "required_float",
+        "details_list",
+        "details_other",
+        "message_list",
+        "status_list",
+    ],
+)
+async def test_api_error_not_about_credits(
+    fake_api: FakeApi, client: SmsServiceCenterClient, body: dict[str, Any]
+) -> None:
+    """Other error answers raise a plain API error."""
+    fake_api.reply(body)
+
+    with pytest.raises(SmsServiceCenterApiError) as exc_info:
+        await client.send(NUMBERS, "Hello")
+
+    assert type(exc_info.value) is SmsServiceCenterApiError
+
+
 @pytest.mark.parametrize("details", ["3", 3.0, True, None, [], {}])
 async def test_credits_wrong_type(
     fake_api: FakeApi, client: SmsServiceCenterClient, details: object
@@ -1071,33 +1443,27 @@ async def test_packets_malformed(
         None,
         "f89d33b3",
         {"testmode": True},
+        {"messageid": None, "testmode": True},
         {"messageid": 123, "testmode": True},
-        {"messageid": "f89d33b3"},
-        {"messageid": "f89d33b3", "testmode": 2},
-        {"messageid": "f89d33b3", "testmode": -1},
-        {"messageid": "f89d33b3", "testmode": 1.0},
-        {"messageid": "f89d33b3", "testmode": None},
-        {"messageid": "f89d33b3", "testmode": "true"},
-        {"messageid": "f89d33b3", "testmode": "1"},
+        {"messageid": "", "testmode": True},
+        {"messageid": "  ", "testmode": True},
+        {"messageid": ["f89d33b3"], "testmode": True},
     ],
     ids=[
         "null",
         "string",
         "messageid_missing",
+        "messageid_null",
         "messageid_int",
-        "testmode_missing",
-        "testmode_int_2",
-        "testmode_int_negative",
-        "testmode_float",
-        "testmode_null",
-        "testmode_string",
-        "testmode_string_digit",
+        "messageid_empty",
+        "messageid_blank",
+        "messageid_list",
     ],
 )
 async def test_send_result_malformed(
     fake_api: FakeApi, client: SmsServiceCenterClient, details: object
 ) -> None:
-    """A send result with a missing or wrongly typed field raises a response error.
+    """A send result without a non-empty string ``messageid`` raises a response error.
 
     The server answered 200, so it accepted the request: the message may have been sent.
     """
@@ -1148,23 +1514,9 @@ _MISSING = object()
         _history(messages=_MISSING),
         _history(messages=None),
         _history(messages={"0": DOC_HISTORY_MESSAGE}),
-        _history(messages=["message"]),
         _history(totalpages=_MISSING),
+        _history(totalpages=None),
         _history(totalpages="1"),
-        _history(currentpage=_MISSING),
-        _history(currentpage=1.0),
-        _history(items_per_page=_MISSING),
-        _history(items_per_page=False),
-        _history_message(id=_MISSING),
-        _history_message(id=1),
-        _history_message(datetime=_MISSING),
-        _history_message(datetime="yesterday"),
-        _history_message(datetime="Thursday 1 January 2020 01:00"),
-        _history_message(datetime=1577836800),
-        _history_message(sendname=None),
-        _history_message(message=_MISSING),
-        _history_message(count="1"),
-        _history_message(count=True),
     ],
     ids=[
         "null",
@@ -1172,35 +1524,166 @@ _MISSING = object()
         "messages_missing",
         "messages_null",
         "messages_object",
-        "message_string",
         "totalpages_missing",
+        "totalpages_null",
         "totalpages_string",
-        "currentpage_missing",
-        "currentpage_float",
-        "items_per_page_missing",
-        "items_per_page_bool",
-        "id_missing",
-        "id_int",
-        "datetime_missing",
-        "datetime_garbage",
-        "datetime_display_format",
-        "datetime_epoch",
-        "sendname_null",
-        "message_missing",
-        "count_string",
-        "count_bool",
     ],
 )
 async def test_history_malformed(
     fake_api: FakeApi, client: SmsServiceCenterClient, details: object
 ) -> None:
-    """A history page with a missing or wrongly typed field raises a response error."""
+    """A history page without its message list or an integer ``totalpages`` raises a response error."""
     fake_api.reply({"status": "success", "details": details})
 
     with pytest.raises(SmsServiceCenterResponseError) as exc_info:
         await client.get_history()
 
     assert exc_info.value.http_status == 200
+
+
+DOC_SENT_MESSAGE = SentMessage(
+    id="58d8e9b6-e12b-4c07-bed6-ce766662c7f6",
+    sent_at=datetime(2020, 1, 1, tzinfo=UTC),
+    sendname="Sendname",
+    message="This is a testmessage.",
+    count=1,
+)
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"id": _MISSING}, {"id": None}),
+        ({"id": 1}, {"id": None}),
+        ({"sendname": None}, {"sendname": None}),
+        ({"sendname": ["Sendname"]}, {"sendname": None}),
+        ({"message": _MISSING}, {"message": None}),
+        ({"message": 42}, {"message": None}),
+        ({"count": "1"}, {"count": None}),
+        ({"count": True}, {"count": None}),
+        ({"count": None}, {"count": None}),
+        ({"count": 1.0}, {"count": None}),
+        (
+            {"id": None, "sendname": _MISSING, "message": None, "count": _MISSING},
+            {"id": None, "sendname": None, "message": None, "count": None},
+        ),
+    ],
+    ids=[
+        "id_missing",
+        "id_int",
+        "sendname_null",
+        "sendname_list",
+        "message_missing",
+        "message_int",
+        "count_string",
+        "count_bool",
+        "count_null",
+        "count_float",
+        "all_but_datetime",
+    ],
+)
+async def test_history_entry_optional_fields(
+    fake_api: FakeApi,
+    client: SmsServiceCenterClient,
+    changes: dict[str, Any],
+    expected: dict[str, Any],
+) -> None:
+    """A history entry only needs its ``datetime``: unreadable other fields are None."""
+    fake_api.reply({"status": "success", "details": _history_message(**changes)})
+
+    page = await client.get_history()
+
+    assert page.messages == (replace(DOC_SENT_MESSAGE, **expected),)
+    assert page.skipped == 0
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {k: v for k, v in DOC_HISTORY_MESSAGE.items() if k != "datetime"},
+        DOC_HISTORY_MESSAGE | {"datetime": None},
+        DOC_HISTORY_MESSAGE | {"datetime": ""},
+        DOC_HISTORY_MESSAGE | {"datetime": "yesterday"},
+        DOC_HISTORY_MESSAGE | {"datetime": "Thursday 1 January 2020 01:00"},
+        DOC_HISTORY_MESSAGE | {"datetime": 1577836800},
+        DOC_HISTORY_MESSAGE | {"datetime": {"date": "2020-01-01"}},
+        "message",
+        None,
+        [DOC_HISTORY_MESSAGE],
+    ],
+    ids=[
+        "datetime_missing",
+        "datetime_null",
+        "datetime_empty",
+        "datetime_garbage",
+        "datetime_display_format",
+        "datetime_epoch",
+        "datetime_object",
+        "entry_string",
+        "entry_null",
+        "entry_list",
+    ],
+)
+async def test_history_entry_without_datetime_skipped(
+    fake_api: FakeApi, client: SmsServiceCenterClient, entry: object
+) -> None:
+    """An entry without a readable ``datetime`` is left out and counted as skipped."""
+    fake_api.reply(
+        {
+            "status": "success",
+            "details": _history(
+                messages=[DOC_HISTORY_MESSAGE, entry, DOC_HISTORY_MESSAGE, entry]
+            ),
+        }
+    )
+
+    page = await client.get_history()
+
+    assert page.messages == (DOC_SENT_MESSAGE, DOC_SENT_MESSAGE)
+    assert page.skipped == 2
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"items_per_page": _MISSING, "currentpage": _MISSING},
+        {"items_per_page": None, "currentpage": None},
+        {"items_per_page": False, "currentpage": True},
+        {"items_per_page": "20", "currentpage": "2"},
+        {"items_per_page": 20.0, "currentpage": 2.0},
+        {"items_per_page": 0, "currentpage": 0},
+        {"items_per_page": -20, "currentpage": -2},
+    ],
+    ids=["missing", "null", "bool", "string", "float", "zero", "negative"],
+)
+async def test_history_paging_defaults(
+    fake_api: FakeApi, client: SmsServiceCenterClient, changes: dict[str, Any]
+) -> None:
+    """Without a readable page size or page number, the documented size and the requested page are used."""
+    fake_api.reply({"status": "success", "details": _history(totalpages=4, **changes)})
+
+    page = await client.get_history(3)
+
+    assert page.items_per_page == HISTORY_PAGE_SIZE
+    assert page.current_page == 3
+    assert page.total_pages == 4
+    assert page.messages == (DOC_SENT_MESSAGE,)
+
+
+async def test_history_paging_read(
+    fake_api: FakeApi, client: SmsServiceCenterClient
+) -> None:
+    """A readable page size and page number are taken as the API gives them."""
+    fake_api.reply(
+        {
+            "status": "success",
+            "details": _history(totalpages=4, currentpage=2, items_per_page=20),
+        }
+    )
+
+    page = await client.get_history(3)
+
+    assert (page.current_page, page.total_pages, page.items_per_page) == (2, 4, 20)
 
 
 # Validation before any request
@@ -1422,6 +1905,20 @@ async def test_api_error_message_redacts_token(
     assert exc_info.value.message == "Bad token **REDACTED**"
 
 
+async def test_api_error_redacts_a_token_that_looks_like_a_phone_number(
+    fake_api: FakeApi, session: aiohttp.ClientSession
+) -> None:
+    """The token is redacted before phone numbers are masked, so no part of it shows."""
+    token = "98765432101234"
+    fake_api.reply({"status": "error", "message": f"Bad token {token}"})
+    client = SmsServiceCenterClient(token, session, base_url=fake_api.base_url)
+
+    with pytest.raises(SmsServiceCenterApiError) as exc_info:
+        await client.get_credits()
+
+    assert exc_info.value.message == "Bad token **REDACTED**"
+
+
 async def test_connection_errors_hide_token(
     fake_api: FakeApi, session: aiohttp.ClientSession, hang_up_url: str
 ) -> None:
@@ -1449,6 +1946,107 @@ async def test_connection_errors_hide_token(
 
     for err in errors:
         _assert_no_token(err)
+
+
+@pytest.mark.parametrize(
+    ("number", "expected"),
+    [
+        ("+31612999402", "+316•••••402"),
+        ("+4915123456789", "+491•••••••789"),
+        (" +31612345678 ", "+316•••••678"),
+        ("0612999001", "0612•••001"),
+        ("12345678", "1234•678"),
+        ("1234567", "•••••••"),
+        ("+316", "••••"),
+        ("", ""),
+    ],
+)
+def test_mask_phone_number(number: str, expected: str) -> None:
+    """A phone number keeps its first four and last three characters, a short one nothing."""
+    assert mask_phone_number(number) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Invalid number +31612999001", "Invalid number +316•••••001"),
+        ("Invalid number 0612999001.", "Invalid number 0612•••001."),
+        ("Blocked: 06-12 99 90 01!", "Blocked: 0612•••001!"),
+        ("Number 0031612999001 unknown", "Number 0031••••••001 unknown"),
+        ("+31 (0)6 12999001 failed", "+310••••••001 failed"),
+        ("06/12.99.90.01", "0612•••001"),
+        ("to:+31612999001,+31687654321", "to:+316•••••001,+316•••••321"),
+        ("Invalid numbers received", "Invalid numbers received"),
+        ("You need 3 credits, 1 left", "You need 3 credits, 1 left"),
+        ("HTTP 429 Too Many Requests", "HTTP 429 Too Many Requests"),
+        ("Call 1234 567", "Call 1234 567"),
+        ("", ""),
+    ],
+    ids=[
+        "international",
+        "national",
+        "separators",
+        "double_zero",
+        "parentheses",
+        "slash_and_dots",
+        "list",
+        "no_number",
+        "short_numbers",
+        "http_status",
+        "seven_digits",
+        "empty",
+    ],
+)
+def test_mask_phone_numbers(text: str, expected: str) -> None:
+    """Every phone-number-like sequence in a text is masked; short numbers are not."""
+    assert mask_phone_numbers(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            {"status": "error", "message": "Invalid number 0612999001"},
+            "Invalid number 0612•••001",
+        ),
+        (
+            {"status": "error +31612999001"},
+            "The API answered with status 'error +316•••••001' without a message",
+        ),
+        (
+            {"status": "error", "message": "No credits for +31612999001"},
+            "No credits for +316•••••001",
+        ),
+    ],
+    ids=["message", "status", "credits"],
+)
+async def test_api_error_masks_phone_numbers(
+    fake_api: FakeApi,
+    client: SmsServiceCenterClient,
+    body: dict[str, Any],
+    expected: str,
+) -> None:
+    """Phone numbers in the provider's error texts are masked."""
+    fake_api.reply(body)
+
+    with pytest.raises(SmsServiceCenterApiError) as exc_info:
+        await client.send(NUMBERS, "Hello")
+
+    assert exc_info.value.message == expected
+    assert str(exc_info.value) == expected
+
+
+async def test_unreadable_body_masks_phone_numbers(
+    fake_api: FakeApi, client: SmsServiceCenterClient
+) -> None:
+    """A phone number in the content type of an unreadable answer is masked."""
+    fake_api.reply(text="nope", content_type="text/x-0612999001")
+
+    with pytest.raises(SmsServiceCenterResponseError) as exc_info:
+        await client.get_credits()
+
+    assert "text/x-0612•••001" in str(exc_info.value)
+    assert "0612999001" not in str(exc_info.value)
 
 
 async def test_validation_errors_hide_token(client: SmsServiceCenterClient) -> None:

@@ -440,6 +440,23 @@ async def test_user_flow_account_without_sendname(
     assert len(mock_setup_entry.mock_calls) == 1
 
 
+async def test_user_flow_sendname_error(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """An error answer of the sendname endpoint other than "no sendname" is shown."""
+    aioclient_mock.get(CREDITS_URL, json=load_json_fixture("credits.json"))
+    aioclient_mock.get(
+        f"{BASE_URL}api/v2/sendname",
+        json={"status": "error", "message": "Unknown account"},
+    )
+
+    result = await _submit_user_flow(hass)
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "api_error"}
+    assert result["description_placeholders"] == {"message": "Unknown account"}
+
+
 @pytest.mark.usefixtures("mock_api")
 async def test_user_flow_unexpected_error_and_recovery(
     hass: HomeAssistant,
@@ -486,7 +503,14 @@ async def test_user_flow_keeps_input_after_error(
 
 
 @pytest.mark.parametrize(
-    "url", ["not a url", "ftp://www.smsservicecenter.nl/", "https://", "/api/"]
+    "url",
+    [
+        "not a url",
+        "ftp://www.smsservicecenter.nl/",
+        "https://",
+        "/api/",
+        "https://user:pass@www.smsservicecenter.nl/",
+    ],
 )
 async def test_user_flow_invalid_url_and_recovery(
     hass: HomeAssistant,

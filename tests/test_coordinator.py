@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
+import logging
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import ClientError
@@ -13,6 +14,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.smsservicecenter.const import SCAN_INTERVAL
 
 from .conftest import (
+    NO_SENDNAME,
     assert_reauth_started,
     history_details,
     mock_endpoints,
@@ -77,6 +79,114 @@ async def test_history_several_pages(
     assert (state := hass.states.get(MESSAGES_ENTITY_ID))
     assert state.state == str(3 * 50 + 7)
     assert requested_history_pages(aioclient_mock) == ["1", "4"]
+
+
+def _with_unreadable_entries(details: dict[str, Any], count: int) -> dict[str, Any]:
+    """Return history page details with ``count`` entries without a readable time added."""
+    entry = {"id": "unreadable", "datetime": None, "message": "Hello", "count": 1}
+    return details | {"messages": [*details["messages"], *[entry] * count]}
+
+
+@pytest.mark.parametrize(
+    ("history_pages", "expected", "skipped", "pages"),
+    [
+        pytest.param(
+            {
+                1: _with_unreadable_entries(
+                    history_details(1, 1, [datetime(2026, 11, 24, tzinfo=UTC)]), 2
+                )
+            },
+            3,
+            2,
+            ["1"],
+            id="single_page",
+        ),
+        pytest.param(
+            {
+                1: _with_unreadable_entries(
+                    history_details(1, 2, [datetime(2026, 11, 24, tzinfo=UTC)] * 49),
+                    1,
+                ),
+                2: _with_unreadable_entries(
+                    history_details(2, 2, [datetime(2026, 11, 4, tzinfo=UTC)]), 1
+                ),
+            },
+            50 + 2,
+            2,
+            ["1", "2"],
+            id="last_page",
+        ),
+    ],
+)
+async def test_history_entries_without_time_still_count(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    caplog: pytest.LogCaptureFixture,
+    *,
+    history_pages: dict[int, dict[str, Any]],
+    expected: int,
+    skipped: int,
+    pages: list[str],
+) -> None:
+    """Test entries without a readable time count as sent messages, with one debug line per poll."""
+    mock_endpoints(aioclient_mock, history_pages=history_pages)
+    caplog.set_level(logging.DEBUG, logger="custom_components.smsservicecenter")
+
+    await setup_integration(hass, mock_config_entry)
+
+    assert (state := hass.states.get(MESSAGES_ENTITY_ID))
+    assert state.state == str(expected)
+    assert (state := hass.states.get(LAST_MESSAGE_ENTITY_ID))
+    assert state.state == "2026-11-24T00:00:00+00:00"
+    assert requested_history_pages(aioclient_mock) == pages
+    assert [
+        record.getMessage()
+        for record in caplog.records
+        if "without a readable time" in record.getMessage()
+    ] == [
+        f"Skipped {skipped} history entries without a readable time (counted as sent)"
+    ]
+
+
+async def test_sendname_error_fails_the_poll(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Test an error answer of the sendname endpoint other than "no sendname" fails the poll."""
+    coordinator = init_integration.runtime_data.coordinator
+    mock_endpoints(
+        aioclient_mock,
+        sendname={"json": {"status": "error", "message": "Unknown account"}},
+    )
+
+    await next_poll(hass, freezer)
+
+    assert coordinator.last_update_success is False
+    assert "Unknown account" in str(coordinator.last_exception)
+    assert (state := hass.states.get(CREDITS_ENTITY_ID))
+    assert state.state == STATE_UNAVAILABLE
+
+
+async def test_no_sendname_keeps_the_poll_successful(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Test the documented answer of an account without a default sendname is no failure."""
+    coordinator = init_integration.runtime_data.coordinator
+    assert coordinator.data.sendname is not None
+    mock_endpoints(aioclient_mock, sendname={"json": NO_SENDNAME})
+
+    await next_poll(hass, freezer)
+
+    assert coordinator.last_update_success is True
+    assert coordinator.data.sendname is None
+    assert (state := hass.states.get(CREDITS_ENTITY_ID))
+    assert state.state == "250"
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,6 @@ from custom_components.smsservicecenter.message import (
     MessageInfo,
     analyze_message,
     join_numbers,
-    mask_phone_number,
     normalize_phone_number,
     normalize_phone_numbers,
     preload_phone_metadata,
@@ -200,23 +199,6 @@ def test_normalize_phone_numbers_names_first_invalid() -> None:
 )
 def test_join_numbers(numbers: list[str] | str, expected: str) -> None:
     assert join_numbers(numbers) == expected
-
-
-@pytest.mark.parametrize(
-    ("number", "expected"),
-    [
-        ("+31612345678", "+31*******78"),
-        ("+4915123456789", "+49*********89"),
-        (" +31612345678 ", "+31*******78"),
-        ("+3161234", "+31***34"),
-        ("+316123", "*******"),
-        ("", ""),
-    ],
-)
-def test_mask_phone_number(number: str, expected: str) -> None:
-    masked = mask_phone_number(number)
-    assert masked == expected
-    assert number.strip() == "" or masked != number.strip()
 
 
 @pytest.mark.parametrize("region", ["NL", "be", "XX"])

@@ -497,9 +497,7 @@ async def test_send_sms_auth_failed(
         {"status": HTTPStatus.ACCEPTED, "text": "<html>Queued</html>"},
         {"json": {"status": "success"}},
         {"json": {"status": "success", "details": {"testmode": False}}},
-        {"json": {"status": "success", "details": {"messageid": MESSAGE_ID}}},
-        send_json(2),
-        send_json("false"),
+        {"json": {"status": "success", "details": {"messageid": "", "testmode": 0}}},
     ],
     ids=[
         "timeout",
@@ -507,9 +505,7 @@ async def test_send_sms_auth_failed(
         "accepted_html",
         "no_details",
         "messageid_missing",
-        "testmode_missing",
-        "testmode_2",
-        "testmode_string",
+        "messageid_empty",
     ],
 )
 @pytest.mark.usefixtures("init_integration")
@@ -537,8 +533,24 @@ async def test_send_sms_outcome_unknown(
 
 @pytest.mark.parametrize(
     ("testmode", "test_mode"),
-    [(True, True), (1, True), (0, False)],
-    ids=["true", "integer_1", "integer_0"],
+    [
+        (True, True),
+        (1, True),
+        (0, False),
+        ("true", True),
+        ("false", False),
+        (2, False),
+        (None, False),
+    ],
+    ids=[
+        "true",
+        "integer_1",
+        "integer_0",
+        "string_true",
+        "string_false",
+        "unreadable_is_live",
+        "null_is_live",
+    ],
 )
 @pytest.mark.usefixtures("init_integration")
 async def test_send_sms_test_mode(
@@ -550,7 +562,7 @@ async def test_send_sms_test_mode(
 ) -> None:
     """Test a send answered in test mode says so and raises the test mode notice.
 
-    A flag sent as 0 or 1 is read too, not taken for an unreadable answer.
+    A flag sent as 0 or 1 or as a string is read too; an unreadable one is live.
     """
     mock_endpoints(aioclient_mock, send=send_json(testmode))
 
@@ -845,6 +857,37 @@ async def test_get_history_page(
         f"{HISTORY_URL}?page=2"
     ]
     assert response == {"messages": [], "current_page": 2, "total_pages": 2}
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_get_history_unreadable_fields(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """Test fields the API left out or mistyped are null; entries without a time are left out."""
+    details = history_details(1, 1)
+    details["messages"] = [
+        {"datetime": "2026-11-24T08:30:00.000000Z", "sendname": None, "count": "1"},
+        {"id": "no-time", "sendname": "HomeAssist", "message": "Hello", "count": 1},
+    ]
+    mock_endpoints(aioclient_mock, history_pages={1: details})
+
+    response = await hass.services.async_call(
+        DOMAIN, "get_history", {}, blocking=True, return_response=True
+    )
+
+    assert response == {
+        "messages": [
+            {
+                "id": None,
+                "datetime": "2026-11-24T08:30:00+00:00",
+                "sendname": None,
+                "message": None,
+                "count": None,
+            }
+        ],
+        "current_page": 1,
+        "total_pages": 1,
+    }
 
 
 @pytest.mark.usefixtures("init_integration")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,10 +13,10 @@ from aiohttp.test_utils import TestServer
 import pytest
 
 from custom_components.smsservicecenter.api import (
-    SmsServiceCenterApiError,
     SmsServiceCenterAuthenticationError,
     SmsServiceCenterClient,
     SmsServiceCenterConnectionError,
+    SmsServiceCenterInsufficientCreditsError,
 )
 from simulator.__main__ import main, parse_args
 from simulator.app import (
@@ -197,7 +198,9 @@ async def test_insufficient_credits(
     """A send that costs more than the balance fails and costs nothing."""
     state.credits = 1
 
-    with pytest.raises(SmsServiceCenterApiError, match="Insufficient credits"):
+    with pytest.raises(
+        SmsServiceCenterInsufficientCreditsError, match="Insufficient credits"
+    ):
         await client.send([NUMBER, OTHER_NUMBER], "Hello")
 
     assert await client.get_credits() == 1
@@ -270,11 +273,10 @@ async def test_simulator_rejects_like_the_provider(
 async def test_get_sendname_without_one(
     client: SmsServiceCenterClient, state: SimulatorState
 ) -> None:
-    """Without a default sendname the provider answers ``Invalid request``."""
+    """Without a default sendname the provider answers ``Invalid request``: none."""
     state.sendname = ""
 
-    with pytest.raises(SmsServiceCenterApiError, match="Invalid request"):
-        await client.get_sendname()
+    assert await client.get_sendname() is None
 
 
 async def test_injected_failure(
@@ -340,15 +342,63 @@ async def test_delay(base_url: str, state: SimulatorState) -> None:
             await api_client.get_credits()
 
 
+async def test_latency_before_every_answer(
+    socket_enabled: None,
+    aiohttp_server: AiohttpServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``latency`` makes every request wait that long before it is handled and answered."""
+    latency = 12.5
+    sleeping = asyncio.Event()
+    wake_up = asyncio.Event()
+    slept: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def sleep(delay: float, result: Any = None) -> Any:
+        if delay != latency:
+            return await real_sleep(delay, result)
+        slept.append(delay)
+        sleeping.set()
+        await wake_up.wait()
+        return result
+
+    monkeypatch.setattr(asyncio, "sleep", sleep)
+    server = await aiohttp_server(create_app(latency=latency))
+    app_state = server.app[SIMULATOR_STATE]
+
+    async with SmsServiceCenterClient(
+        DEFAULT_TOKEN, base_url=f"http://{server.host}:{server.port}/"
+    ) as api_client:
+        send = asyncio.create_task(api_client.send([NUMBER], "Hello"))
+        # Without the latency the send would finish first.
+        await asyncio.wait(
+            [send, asyncio.create_task(sleeping.wait())],
+            return_when=asyncio.FIRST_COMPLETED,
+        )
+
+        assert sleeping.is_set()
+        assert not send.done()
+        assert app_state.messages == []
+
+        wake_up.set()
+        await send
+        assert len(app_state.messages) == 1
+        assert await api_client.get_credits() == 99
+        assert len(await api_client.get_packets()) == len(PACKETS)
+
+    assert slept == [latency] * 3
+
+
 def test_command_line_defaults_to_loopback() -> None:
     """The simulator listens on 127.0.0.1:8099 unless told otherwise."""
     args = parse_args([])
 
-    assert (args.host, args.port, args.token, args.credits) == (
+    assert (args.host, args.port, args.token, args.credits, args.latency) == (
         "127.0.0.1",
         8099,
         DEFAULT_TOKEN,
         100,
+        0,
     )
 
 
@@ -358,6 +408,13 @@ def test_command_line_rejects_negative_credits() -> None:
         parse_args(["--credits", "-1"])
 
 
+@pytest.mark.parametrize("latency", ["-0.1", "nan", "inf", "soon"])
+def test_command_line_rejects_invalid_latency(latency: str) -> None:
+    """A latency that is not a finite number of seconds, 0 or more, is a usage error."""
+    with pytest.raises(SystemExit):
+        parse_args(["--latency", latency])
+
+
 def test_main_runs_the_app(monkeypatch: pytest.MonkeyPatch) -> None:
     """``python -m simulator`` runs the configured app on the given address."""
     calls: list[tuple[web.Application, dict[str, Any]]] = []
@@ -365,9 +422,26 @@ def test_main_runs_the_app(monkeypatch: pytest.MonkeyPatch) -> None:
         web, "run_app", lambda app, **kwargs: calls.append((app, kwargs))
     )
 
-    main(["--port", "8123", "--token", "t", "--credits", "7", "--test-mode"])
+    main(
+        [
+            "--port",
+            "8123",
+            "--token",
+            "t",
+            "--credits",
+            "7",
+            "--test-mode",
+            "--latency",
+            "0.25",
+        ]
+    )
 
     [(app, kwargs)] = calls
     assert kwargs == {"host": "127.0.0.1", "port": 8123, "print": None}
     app_state = app[SIMULATOR_STATE]
-    assert (app_state.token, app_state.credits, app_state.test_mode) == ("t", 7, True)
+    assert (
+        app_state.token,
+        app_state.credits,
+        app_state.test_mode,
+        app_state.delay,
+    ) == ("t", 7, True, 0.25)

@@ -10,10 +10,20 @@ Example::
 
 The client never retries a request. In particular :meth:`SmsServiceCenterClient.send`
 is sent exactly once: when it fails with a :class:`SmsServiceCenterConnectionError`,
-``request_may_have_reached_server`` tells whether the message may have been sent; when
-it fails with a :class:`SmsServiceCenterResponseError` whose ``request_accepted`` is
-true, the server accepted the request but its answer could not be read, so the message
-may have been sent as well.
+``request_may_have_reached_server`` tells whether the message may have been sent (a
+connect timeout or a refused connection certainly did not reach the server); when it
+fails with a :class:`SmsServiceCenterResponseError` whose ``request_accepted`` is true,
+the server accepted the request but its answer could not be read, so the message may
+have been sent as well. A refusal about credits raises
+:class:`SmsServiceCenterInsufficientCreditsError`.
+
+Answers are read tolerantly and strictly only where money is. A send is accepted only
+when its answer has the status ``success`` and a non-empty ``messageid``; its
+``testmode``, which the documentation does not promise, counts as live (``False``) when
+it is missing or unreadable. A history entry only needs a readable ``datetime``: other
+fields that are missing or wrongly typed become ``None``, and entries without a
+readable ``datetime`` are skipped and counted. Provider texts in error messages have
+the token redacted and phone numbers masked (:func:`mask_phone_numbers`).
 """
 
 from __future__ import annotations
@@ -24,7 +34,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
+from functools import partial
 import json
+import logging
 import math
 import re
 from typing import TYPE_CHECKING, Any, Self, TypeIs
@@ -49,9 +61,14 @@ __all__ = [
     "SmsServiceCenterClient",
     "SmsServiceCenterConnectionError",
     "SmsServiceCenterError",
+    "SmsServiceCenterInsufficientCreditsError",
     "SmsServiceCenterResponseError",
     "SmsServiceCenterValidationError",
+    "mask_phone_number",
+    "mask_phone_numbers",
 ]
+
+_LOGGER = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://www.smsservicecenter.nl/"
 """The base URL of the public SMS Service Center API."""
@@ -72,6 +89,26 @@ _PATH_SENDNAME = "api/v2/sendname"
 _PATH_HISTORY = "api/v2/history"
 
 _REDACTED = "**REDACTED**"
+
+_DEFAULT_CONNECT_TIMEOUT = 5.0
+
+# The sendname endpoint's error message for an account without a default sendname.
+_NO_SENDNAME_MESSAGE = "invalid request"
+
+# Words in an error message that make it a refusal about credits (English, Dutch).
+_CREDIT_WORDS = ("credit", "tegoed")
+
+_TEST_MODE_STRINGS = {"true": True, "1": True, "false": False, "0": False}
+
+_MASK_BULLET = "\u2022"
+_MASK_MIN_LENGTH = 8
+_MASK_KEEP_START = 4
+_MASK_KEEP_END = 3
+
+# A run of digits, optionally with a leading "+", single separators between digits
+# and digits in parentheses, such as "+31 (0)6-12 34 56 78"; see mask_phone_numbers.
+_PHONE_LIKE = re.compile(r"(?<!\d)\+?(?:\(\d+\)|\d)(?:[ ./-]?(?:\(\d+\)|\d))+(?!\d)")
+_MIN_PHONE_DIGITS = 8
 
 
 class SmsServiceCenterError(Exception):
@@ -147,6 +184,29 @@ class SmsServiceCenterApiError(SmsServiceCenterError):
         self.message = message
 
 
+class SmsServiceCenterInsufficientCreditsError(SmsServiceCenterApiError):
+    """The API refused the request because the account lacks credits."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        remaining: int | None = None,
+        required: int | None = None,
+    ) -> None:
+        """Initialise the error.
+
+        Args:
+            message: The provider's message.
+            remaining: The credits left, when the answer says so.
+            required: The credits the request needed, when the answer says so.
+
+        """
+        super().__init__(message)
+        self.remaining = remaining
+        self.required = required
+
+
 class SmsServiceCenterValidationError(SmsServiceCenterError, ValueError):
     """An argument was rejected by the client before any request was made."""
 
@@ -190,34 +250,55 @@ class SendResult:
 
     @classmethod
     def from_dict(cls, data: object) -> Self:
-        """Create a result from the ``details`` of the send endpoint."""
+        """Create a result from the ``details`` of the send endpoint.
+
+        ``messageid`` must be a non-empty string. ``testmode`` is read from a
+        boolean, 0/1 or "true"/"false"/"1"/"0"; when it is missing or unreadable
+        the send counts as live (``test_mode`` false).
+
+        Raises:
+            SmsServiceCenterResponseError: ``data`` is not an object or has no
+                usable ``messageid``.
+
+        """
         obj = _expect_object(data, "send details")
-        return cls(
-            message_id=_get_str(obj, "messageid", "send details"),
-            test_mode=_get_bool(obj, "testmode", "send details"),
-        )
+        message_id = _get_str(obj, "messageid", "send details")
+        if not message_id.strip():
+            raise SmsServiceCenterResponseError(
+                "The send details have an empty 'messageid' field"
+            )
+        return cls(message_id=message_id, test_mode=_read_test_mode(obj))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SentMessage:
     """A message from the sent message history."""
 
-    id: str
+    id: str | None
     sent_at: datetime
-    sendname: str
-    message: str
-    count: int
+    sendname: str | None
+    message: str | None
+    count: int | None
 
     @classmethod
     def from_dict(cls, data: object) -> Self:
-        """Create a message from one entry of the history's ``messages`` list."""
+        """Create a message from one entry of the history's ``messages`` list.
+
+        Only ``datetime`` is needed; the other fields are ``None`` when they are
+        missing or of the wrong type.
+
+        Raises:
+            SmsServiceCenterResponseError: ``data`` is not an object or has no
+                readable ISO 8601 ``datetime``.
+
+        """
         obj = _expect_object(data, "history message")
         return cls(
-            id=_get_str(obj, "id", "history message"),
-            sent_at=_parse_datetime(_get_str(obj, "datetime", "history message")),
-            sendname=_get_str(obj, "sendname", "history message"),
-            message=_get_str(obj, "message", "history message"),
-            count=_get_int(obj, "count", "history message"),
+            id=_optional_str(obj.get("id")),
+            sent_at=_parse_datetime(obj.get("datetime")),
+            sendname=_optional_str(obj.get("sendname")),
+            message=_optional_str(obj.get("message")),
+            count=_optional_int(obj.get("count")),
         )
 
 
@@ -229,19 +310,39 @@ class HistoryPage:
     current_page: int
     total_pages: int
     items_per_page: int
+    skipped: int = 0
+    """Entries left out of ``messages`` because they had no readable ``datetime``."""
 
     @classmethod
-    def from_dict(cls, data: object) -> Self:
-        """Create a page from the ``details`` of the history endpoint."""
+    def from_dict(cls, data: object, *, requested_page: int = 1) -> Self:
+        """Create a page from the ``details`` of the history endpoint.
+
+        Entries without a readable ``datetime`` are skipped and counted in
+        ``skipped``. A missing or unreadable ``currentpage`` is
+        ``requested_page``; a missing or unreadable ``items_per_page`` is
+        :data:`HISTORY_PAGE_SIZE`.
+
+        Raises:
+            SmsServiceCenterResponseError: ``data`` is not an object, or its
+                ``messages`` list or integer ``totalpages`` is missing.
+
+        """
         obj = _expect_object(data, "history details")
+        messages: list[SentMessage] = []
+        skipped = 0
+        for item in _get_list(obj, "messages", "history details"):
+            try:
+                messages.append(SentMessage.from_dict(item))
+            except SmsServiceCenterResponseError:
+                skipped += 1
         return cls(
-            messages=tuple(
-                SentMessage.from_dict(item)
-                for item in _get_list(obj, "messages", "history details")
-            ),
-            current_page=_get_int(obj, "currentpage", "history details"),
+            messages=tuple(messages),
+            current_page=_optional_positive_int(obj.get("currentpage"))
+            or requested_page,
             total_pages=_get_int(obj, "totalpages", "history details"),
-            items_per_page=_get_int(obj, "items_per_page", "history details"),
+            items_per_page=_optional_positive_int(obj.get("items_per_page"))
+            or HISTORY_PAGE_SIZE,
+            skipped=skipped,
         )
 
 
@@ -260,6 +361,7 @@ class SmsServiceCenterClient:
         *,
         base_url: str = DEFAULT_BASE_URL,
         request_timeout: float = 10.0,
+        connect_timeout: float | None = None,
     ) -> None:
         """Initialise the client.
 
@@ -269,25 +371,33 @@ class SmsServiceCenterClient:
             base_url: The API base URL; a trailing slash is added when missing.
             request_timeout: Seconds a whole request (including reading the
                 response) may take.
+            connect_timeout: Seconds setting up the connection may take, at most
+                ``request_timeout``; 5 when not given (then ``request_timeout``
+                alone limits a shorter request). A request that times out while
+                connecting certainly did not reach the server.
 
         Raises:
             SmsServiceCenterValidationError: ``base_url`` is not an absolute
-                http(s) URL or ``request_timeout`` is not positive.
+                http(s) URL without user info, a timeout is not positive, or
+                ``connect_timeout`` is longer than ``request_timeout``.
 
         """
         self._base_url = _normalise_base_url(base_url)
-        if isinstance(request_timeout, bool) or not (
-            isinstance(request_timeout, int | float)
-            and math.isfinite(request_timeout)
-            and request_timeout > 0
-        ):
-            raise SmsServiceCenterValidationError(
-                "request_timeout must be a positive number of seconds"
+        self._request_timeout = _validate_timeout(request_timeout, "request_timeout")
+        if connect_timeout is None:
+            # Not validated: a longer one than request_timeout never fires.
+            self._connect_timeout = _DEFAULT_CONNECT_TIMEOUT
+        else:
+            self._connect_timeout = _validate_timeout(
+                connect_timeout, "connect_timeout"
             )
+            if self._connect_timeout > self._request_timeout:
+                raise SmsServiceCenterValidationError(
+                    "connect_timeout must not be longer than request_timeout"
+                )
         self._token = token
         self._session = session
         self._close_session = False
-        self._request_timeout = float(request_timeout)
 
     def __repr__(self) -> str:
         """Return a representation that does not reveal the token."""
@@ -353,9 +463,14 @@ class SmsServiceCenterClient:
             "POST", _PATH_SEND, SendResult.from_dict, json_body=payload
         )
 
-    async def get_sendname(self) -> str:
-        """Return the account's default sender name."""
-        return await self._request_v2("GET", _PATH_SENDNAME, _read_sendname)
+    async def get_sendname(self) -> str | None:
+        """Return the account's default sender name, or None when it has none.
+
+        For an account without a default sender name the API answers
+        ``{"status": "error", "message": "Invalid request"}``; any other error
+        answer raises.
+        """
+        return await self._request("GET", _PATH_SENDNAME, self._read_default_sendname)
 
     async def set_sendname(self, sendname: str) -> str:
         """Set the account's default sender name and return the one now in use.
@@ -380,7 +495,10 @@ class SmsServiceCenterClient:
         if not _is_int(page) or page < 1:
             raise SmsServiceCenterValidationError("page must be an integer >= 1")
         return await self._request_v2(
-            "GET", _PATH_HISTORY, HistoryPage.from_dict, params={"page": page}
+            "GET",
+            _PATH_HISTORY,
+            partial(HistoryPage.from_dict, requested_page=page),
+            params={"page": page},
         )
 
     async def close(self) -> None:
@@ -434,6 +552,17 @@ class SmsServiceCenterClient:
         if "status" not in body:
             raise SmsServiceCenterResponseError("The response has no 'status' field")
         raise self._api_error(body)
+
+    def _read_default_sendname(self, body: Mapping[str, Any]) -> str | None:
+        """Return the sender name of the sendname endpoint's answer, None for none."""
+        message = body.get("message")
+        if (
+            body.get("status") == "error"
+            and isinstance(message, str)
+            and message.strip().casefold() == _NO_SENDNAME_MESSAGE
+        ):
+            return None
+        return _read_sendname(self._v2_details(body))
 
     def _read_packets(self, body: Mapping[str, Any]) -> tuple[Packet, ...]:
         """Return the packets of the packets endpoint's answer, or raise its error."""
@@ -490,6 +619,7 @@ class SmsServiceCenterClient:
                     params=params,
                     allow_redirects=False,
                     raise_for_status=False,
+                    timeout=aiohttp.ClientTimeout(connect=self._connect_timeout),
                 ) as response:
                     status = response.status
                     content_type = response.content_type
@@ -497,6 +627,12 @@ class SmsServiceCenterClient:
                         response.headers.get("Retry-After")
                     )
                     raw = await response.read()
+        # A ConnectionTimeoutError is a TimeoutError too: catch it first.
+        except aiohttp.ConnectionTimeoutError as err:
+            raise SmsServiceCenterConnectionError(
+                f"Timeout after {self._connect_timeout:g} s while connecting to {self._host}",
+                request_may_have_reached_server=False,
+            ) from err
         except TimeoutError as err:
             raise SmsServiceCenterConnectionError(
                 f"Timeout after {self._request_timeout:g} s while talking to {self._host}"
@@ -538,7 +674,7 @@ class SmsServiceCenterClient:
         except (ValueError, RecursionError) as err:
             raise SmsServiceCenterResponseError(
                 f"Expected a JSON response from {self._host}, got invalid "
-                f"{content_type or 'untyped'} content",
+                f"{self._clean(content_type or 'untyped')} content",
                 http_status=status,
             ) from err
         if not isinstance(decoded, dict):
@@ -554,18 +690,35 @@ class SmsServiceCenterClient:
             raise
 
     def _api_error(self, body: Mapping[str, Any]) -> SmsServiceCenterApiError:
-        """Return the error for a response whose status is not ``success``."""
+        """Return the error for a response whose status is not ``success``.
+
+        The provider's texts are kept with the token redacted and phone numbers
+        masked. A refusal about credits is a
+        :class:`SmsServiceCenterInsufficientCreditsError`.
+        """
         message = body.get("message")
-        if isinstance(message, str) and message.strip():
-            return SmsServiceCenterApiError(self._redact(message))
         status = body.get("status")
-        if isinstance(status, str) and status:
-            return SmsServiceCenterApiError(
-                f"The API answered with status {self._redact(status)!r} without a message"
+        if isinstance(message, str) and message.strip():
+            text = self._clean(message)
+        elif isinstance(status, str) and status:
+            text = f"The API answered with status {self._clean(status)!r} without a message"
+        else:
+            text = "The API answered with an error without a message"
+        remaining = _credit_field(body, "remaining")
+        required = _credit_field(body, "required")
+        if (
+            (isinstance(status, str) and "credit" in status.casefold())
+            or (
+                isinstance(message, str)
+                and any(word in message.casefold() for word in _CREDIT_WORDS)
             )
-        return SmsServiceCenterApiError(
-            "The API answered with an error without a message"
-        )
+            or remaining is not None
+            or required is not None
+        ):
+            return SmsServiceCenterInsufficientCreditsError(
+                text, remaining=remaining, required=required
+            )
+        return SmsServiceCenterApiError(text)
 
     @property
     def _host(self) -> str:
@@ -579,6 +732,46 @@ class SmsServiceCenterClient:
             return text.replace(token, _REDACTED)
         return text
 
+    def _clean(self, text: str) -> str:
+        """Return a provider text without the token and with phone numbers masked."""
+        return mask_phone_numbers(self._redact(text))
+
+
+def mask_phone_number(number: str) -> str:
+    """Hide a phone number for logs and errors: ``+31612999402`` -> ``+316•••••402``.
+
+    Surrounding whitespace is dropped. The first four and the last three
+    characters are kept and every other character becomes a bullet (U+2022);
+    an input shorter than eight characters becomes bullets only.
+    """
+    text = number.strip()
+    if len(text) < _MASK_MIN_LENGTH:
+        return _MASK_BULLET * len(text)
+    hidden = len(text) - _MASK_KEEP_START - _MASK_KEEP_END
+    return f"{text[:_MASK_KEEP_START]}{_MASK_BULLET * hidden}{text[-_MASK_KEEP_END:]}"
+
+
+def mask_phone_numbers(text: str) -> str:
+    """Mask every phone-number-like sequence in a free text with :func:`mask_phone_number`.
+
+    A sequence of at least eight digits counts, with an optional leading ``+``
+    and single spaces, dots, slashes or hyphens between the digits, or digits in
+    parentheses: ``+31612999001``, ``0612999001``, ``06-12 99 90 01``,
+    ``0031612999001``, ``+31 (0)6 12999001``. It is masked without its
+    separators. Shorter numbers, such as ``3 credits`` or ``HTTP 429``, stay.
+    """
+    return _PHONE_LIKE.sub(_mask_phone_like, text)
+
+
+def _mask_phone_like(match: re.Match[str]) -> str:
+    """Return a phone-number-like match masked, or unchanged when it is too short."""
+    found = match.group()
+    if sum(char.isdecimal() for char in found) < _MIN_PHONE_DIGITS:
+        return found
+    return mask_phone_number(
+        "".join(char for char in found if char.isdecimal() or char == "+")
+    )
+
 
 def _normalise_base_url(base_url: str) -> URL:
     """Return ``base_url`` as an absolute http(s) URL ending in a slash."""
@@ -590,9 +783,25 @@ def _normalise_base_url(base_url: str) -> URL:
         raise SmsServiceCenterValidationError(
             "base_url must be an absolute http:// or https:// URL"
         )
+    if url.user is not None or url.password is not None:
+        # aiohttp would turn these into a second Authorization header and refuse.
+        raise SmsServiceCenterValidationError(
+            "base_url must not contain a user name or password"
+        )
     url = url.with_query(None).with_fragment(None)
     # Always set the path: yarl renders a bare host without the trailing slash.
     return url.with_path(f"{url.path.rstrip('/')}/")
+
+
+def _validate_timeout(value: object, name: str) -> float:
+    """Return ``value`` as seconds when it is a positive finite number."""
+    if isinstance(value, bool) or not (
+        isinstance(value, int | float) and math.isfinite(value) and value > 0
+    ):
+        raise SmsServiceCenterValidationError(
+            f"{name} must be a positive number of seconds"
+        )
+    return float(value)
 
 
 def _validate_sendname(sendname: object) -> None:
@@ -623,13 +832,17 @@ def _parse_retry_after(value: str | None) -> float | None:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
-def _parse_datetime(value: str) -> datetime:
+def _parse_datetime(value: object) -> datetime:
     """Parse an ISO 8601 timestamp such as ``2020-01-01T00:00:00.000000Z`` as UTC."""
+    if not isinstance(value, str):
+        raise SmsServiceCenterResponseError(
+            f"Expected a history message 'datetime' string, got {_type_name(value)}"
+        )
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError as err:
         raise SmsServiceCenterResponseError(
-            f"Invalid timestamp {value!r} in history message"
+            "Invalid ISO 8601 'datetime' in a history message"
         ) from err
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
@@ -717,16 +930,47 @@ def _get_int(obj: Mapping[str, Any], key: str, what: str) -> int:
     return value
 
 
-def _get_bool(obj: Mapping[str, Any], key: str, what: str) -> bool:
-    """Return the boolean field ``key`` of ``obj``; the integers 0 and 1 count too."""
-    value = _get_field(obj, key, what)
+def _read_test_mode(details: Mapping[str, Any]) -> bool:
+    """Return the ``testmode`` of send details; missing or unreadable means live."""
+    value: object = details.get("testmode")
     if isinstance(value, bool):
         return value
     if _is_int(value) and value in (0, 1):
         return value == 1
-    raise SmsServiceCenterResponseError(
-        f"Expected {what} field {key!r} to be a boolean, got {_type_name(value)}"
+    if isinstance(value, str):
+        text = value.strip().casefold()
+        if text in _TEST_MODE_STRINGS:
+            return _TEST_MODE_STRINGS[text]
+    _LOGGER.debug(
+        "The send answer has no readable 'testmode' (%s); the send counts as live",
+        _type_name(value) if "testmode" in details else "missing",
     )
+    return False
+
+
+def _optional_str(value: object) -> str | None:
+    """Return ``value`` when it is a string, else None."""
+    return value if isinstance(value, str) else None
+
+
+def _optional_int(value: object) -> int | None:
+    """Return ``value`` when it is an integer (not a boolean), else None."""
+    return value if _is_int(value) else None
+
+
+def _optional_positive_int(value: object) -> int | None:
+    """Return ``value`` when it is an integer of at least 1, else None."""
+    return value if _is_int(value) and value >= 1 else None
+
+
+def _credit_field(body: Mapping[str, Any], key: str) -> int | None:
+    """Return the integer ``key`` of an error answer, at the top level or in ``details``."""
+    if _is_int(value := body.get(key)):
+        return value
+    details = body.get("details")
+    if isinstance(details, dict) and _is_int(value := details.get(key)):
+        return value
+    return None
 
 
 def _get_list(obj: Mapping[str, Any], key: str, what: str) -> list[Any]:

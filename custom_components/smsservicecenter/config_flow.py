@@ -50,7 +50,6 @@ from .const import (
     DOMAIN,
     SUBENTRY_TYPE_RECIPIENT,
 )
-from .coordinator import async_get_default_sendname
 from .message import InvalidPhoneNumberError, normalize_phone_number
 
 if TYPE_CHECKING:
@@ -298,7 +297,7 @@ class SmsServiceCenterConfigFlow(ConfigFlow, domain=DOMAIN):
         )
         try:
             await client.get_credits()
-            sendname = await async_get_default_sendname(client)
+            sendname = await client.get_sendname()
         except SmsServiceCenterAuthenticationError:
             errors["base"] = "invalid_auth"
         except (SmsServiceCenterConnectionError, SmsServiceCenterResponseError) as err:

@@ -13,7 +13,6 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 from .api import (
     HistoryPage,
     Packet,
-    SmsServiceCenterApiError,
     SmsServiceCenterAuthenticationError,
     SmsServiceCenterClient,
     SmsServiceCenterConnectionError,
@@ -78,7 +77,7 @@ class SmsServiceCenterCoordinator(DataUpdateCoordinator[AccountStatus]):
         """Fetch the account status from the API."""
         try:
             credits_ = await self.client.get_credits()
-            sendname = await async_get_default_sendname(self.client)
+            sendname = await self.client.get_sendname()
             first_page = await self.client.get_history()
             last_page = first_page
             if first_page.total_pages > 1:
@@ -101,6 +100,12 @@ class SmsServiceCenterCoordinator(DataUpdateCoordinator[AccountStatus]):
                 translation_placeholders={"error": str(err)},
             ) from err
 
+        pages = (first_page,) if last_page is first_page else (first_page, last_page)
+        if skipped := sum(page.skipped for page in pages):
+            LOGGER.debug(
+                "Skipped %d history entries without a readable time (counted as sent)",
+                skipped,
+            )
         status = AccountStatus(
             credits=credits_,
             sendname=sendname,
@@ -150,19 +155,6 @@ class SmsServiceCenterCoordinator(DataUpdateCoordinator[AccountStatus]):
             return None
 
 
-async def async_get_default_sendname(client: SmsServiceCenterClient) -> str | None:
-    """Return the account's default sendname, or None when it has none.
-
-    For an account without a default sendname the API answers HTTP 200 with
-    ``{"status": "error", "message": "Invalid request"}``; other errors propagate.
-    """
-    try:
-        return await client.get_sendname()
-    except SmsServiceCenterApiError as err:
-        LOGGER.debug("The account has no default sendname: %s", err)
-        return None
-
-
 def _clamp_retry_after(retry_after: float | None) -> float | None:
     """Return when to poll again after a ``Retry-After``, in seconds, within bounds.
 
@@ -180,11 +172,18 @@ def _clamp_retry_after(retry_after: float | None) -> float | None:
 
 
 def _count_messages(first_page: HistoryPage, last_page: HistoryPage) -> int:
-    """Count the messages of the last 30 days from the first and the last history page."""
+    """Count the messages of the last 30 days from the first and the last history page.
+
+    Entries the client skipped (no readable time) were sent all the same.
+    """
     if first_page.total_pages <= 1:
-        return len(first_page.messages)
+        return len(first_page.messages) + first_page.skipped
     full_pages = first_page.total_pages - 1
-    return full_pages * first_page.items_per_page + len(last_page.messages)
+    return (
+        full_pages * first_page.items_per_page
+        + len(last_page.messages)
+        + last_page.skipped
+    )
 
 
 def _latest_message_time(

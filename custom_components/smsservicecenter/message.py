@@ -161,17 +161,6 @@ def join_numbers(numbers: Iterable[str]) -> str:
     return ",".join(_as_list(numbers))
 
 
-def mask_phone_number(number: str) -> str:
-    """Hide a phone number for logs and diagnostics: ``+31612345678`` -> ``+31*******78``.
-
-    Keeps the first three and last two characters; a short input is masked completely.
-    """
-    text = number.strip()
-    if len(text) < 8:
-        return "*" * len(text)
-    return f"{text[:3]}{'*' * (len(text) - 5)}{text[-2:]}"
-
-
 def preload_phone_metadata(region: str) -> None:
     """Load the phone number metadata of ``region`` and of every other region.
 

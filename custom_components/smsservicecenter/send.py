@@ -14,6 +14,7 @@ from .api import (
     SmsServiceCenterConnectionError,
     SmsServiceCenterError,
     SmsServiceCenterResponseError,
+    mask_phone_number,
 )
 from .const import CONF_DEFAULT_COUNTRY, DEFAULT_COUNTRY, DOMAIN, LOGGER
 from .errors import api_error_to_home_assistant_error
@@ -22,7 +23,6 @@ from .message import (
     Encoding,
     InvalidPhoneNumberError,
     analyze_message,
-    mask_phone_number,
     normalize_phone_numbers,
 )
 
