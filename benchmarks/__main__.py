@@ -21,7 +21,6 @@ from custom_components.smsservicecenter.api import SmsServiceCenterClient
 from custom_components.smsservicecenter.message import (
     analyze_message,
     normalize_phone_numbers,
-    preload_phone_metadata,
 )
 from simulator.app import DEFAULT_TOKEN, create_app
 
@@ -91,7 +90,6 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=200, help="calls per benchmark")
     repeat = max(1, min(parser.parse_args().repeat, 10_000))
 
-    preload_phone_metadata("NL")
     for name, text in MESSAGES.items():
         _report(
             f"analyze_message({name})",

@@ -18,6 +18,7 @@ from homeassistant.const import (
     Platform,
 )
 from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -34,6 +35,7 @@ from custom_components.smsservicecenter.const import (
     CONF_LOW_CREDITS_THRESHOLD,
     CONF_PHONE_NUMBER,
     CONF_SENDNAME,
+    CREDITS_REFRESH_COOLDOWN,
     DOMAIN,
     SCAN_INTERVAL,
     SUBENTRY_TYPE_RECIPIENT,
@@ -191,6 +193,12 @@ async def next_poll(
     freezer.tick(interval)
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
+
+
+async def settle_sends(hass: HomeAssistant) -> None:
+    """Let the balance read that follows sends run, once they have settled."""
+    async_fire_time_changed(hass, dt_util.utcnow() + CREDITS_REFRESH_COOLDOWN)
+    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 async def send_sms(

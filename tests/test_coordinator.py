@@ -8,14 +8,19 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import ClientError
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_ON, STATE_UNAVAILABLE
+from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 
 from custom_components.smsservicecenter.const import SCAN_INTERVAL
 
 from .conftest import (
     NO_SENDNAME,
     assert_reauth_started,
+    credits_json,
     history_details,
     mock_endpoints,
     next_poll,
@@ -48,7 +53,14 @@ def requested_history_pages(aioclient_mock: AiohttpClientMocker) -> list[str]:
 async def test_history_single_page(
     hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
 ) -> None:
-    """Test a single history page is counted as it is, with one request."""
+    """Test a single history page is counted as it is, with one request.
+
+    Both history sensors were added enabled after a first poll that skipped the
+    history: together they ask for one poll, not two.
+    """
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=1))
+    await hass.async_block_till_done()
+
     assert (state := hass.states.get(MESSAGES_ENTITY_ID))
     assert state.state == "2"
     assert requested_history_pages(aioclient_mock) == ["1"]
@@ -118,6 +130,7 @@ def _with_unreadable_entries(details: dict[str, Any], count: int) -> dict[str, A
         ),
     ],
 )
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_history_entries_without_time_still_count(
     hass: HomeAssistant,
     mock_config_entry: MockConfigEntry,
@@ -325,18 +338,18 @@ async def test_set_credits(
     init_integration: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
 ) -> None:
-    """Test a balance stored after a send updates the sensors without polling."""
-    calls = aioclient_mock.call_count
+    """Test a balance read between polls updates the sensors without polling."""
+    mock_endpoints(aioclient_mock, credits_=credits_json(5))
 
-    await init_integration.runtime_data.coordinator.async_set_credits(5)
+    assert await init_integration.runtime_data.coordinator.async_read_balance() == 5
     await hass.async_block_till_done()
 
     assert (state := hass.states.get(CREDITS_ENTITY_ID))
     assert state.state == "5"
     assert (state := hass.states.get(LOW_CREDITS_ENTITY_ID))
     assert state.state == STATE_ON
-    # Only the packet list for the low credits repair was fetched.
-    assert aioclient_mock.call_count == calls + 1
+    # Only the balance: the packet list is left to the poll.
+    assert aioclient_mock.call_count == 1
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
@@ -359,8 +372,10 @@ async def test_set_credits_keeps_a_failed_update_failed(
     assert (state := hass.states.get(CREDITS_ENTITY_ID))
     assert state.state == STATE_UNAVAILABLE
 
-    await coordinator.async_set_credits(5)
+    mock_endpoints(aioclient_mock, credits_=credits_json(5))
+    await coordinator.async_read_balance()
     await hass.async_block_till_done()
+    mock_endpoints(aioclient_mock, credits_={"exc": ClientError()})
 
     assert coordinator.last_update_success is False
     assert coordinator.data.credits == 5
@@ -383,6 +398,7 @@ async def test_set_credits_keeps_a_failed_update_failed(
     assert state.state == "250"
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_set_credits_keeps_the_poll_schedule(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,
@@ -394,7 +410,8 @@ async def test_set_credits_keeps_the_poll_schedule(
     # Poll once, so the next poll is scheduled on the frozen clock.
     await next_poll(hass, freezer)
     freezer.tick(SCAN_INTERVAL / 2)
-    await coordinator.async_set_credits(240)
+    mock_endpoints(aioclient_mock, credits_=credits_json(240))
+    await coordinator.async_read_balance()
     await hass.async_block_till_done()
     mock_endpoints(aioclient_mock)
 

@@ -44,6 +44,7 @@ def packet_requests(aioclient_mock: AiohttpClientMocker) -> int:
     )
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_diagnostics(
     hass: HomeAssistant,
     hass_client: ClientSessionGenerator,

@@ -47,7 +47,7 @@ from custom_components.smsservicecenter.const import (
 )
 from simulator.app import SIMULATOR_STATE, SimulatorState, create_app
 
-from .conftest import send_sms
+from .conftest import send_sms, settle_sends
 
 type AiohttpServer = Callable[..., Awaitable[TestServer]]
 
@@ -236,8 +236,8 @@ async def test_send_sms_one_request_normalised_numbers(
         "credits_estimate": 2,
     }
     assert state.credits == 98
-    # The coordinator polls the simulator again after the send, in the background.
-    await hass.async_block_till_done(wait_background_tasks=True)
+    # The balance is read again once the sends have settled, in the background.
+    await settle_sends(hass)
     assert CREDITS_REQUEST in state.requests[state.requests.index(SEND_REQUEST) :]
     assert _state(hass, _credits_entity_id(hass, entry)) == "98"
 
@@ -420,7 +420,7 @@ async def test_send_may_have_been_sent(
             recipients=["0612345678"],
             message="Are you there?",
         )
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await settle_sends(hass)
 
     assert exc_info.value.translation_domain == DOMAIN
     assert exc_info.value.translation_key == "send_outcome_unknown"

@@ -11,7 +11,6 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.smsservicecenter.const import CONF_LOW_CREDITS_THRESHOLD, DOMAIN
 from custom_components.smsservicecenter.issues import (
-    async_is_in_test_mode,
     async_update_test_mode_issue,
     low_credits_issue_id,
     test_mode_issue_id as mode_issue_id,
@@ -258,14 +257,10 @@ async def test_test_mode_issue(
     assert issue
     assert issue.translation_key == "test_mode"
     assert issue.translation_placeholders == {"account": "SMS Service Center"}
-    # The issue is the stored record of test mode: it must outlive a restart.
-    assert issue.is_persistent
-    assert async_is_in_test_mode(hass, init_integration)
 
     async_update_test_mode_issue(hass, init_integration, False)
 
     assert not issue_registry.async_get_issue(DOMAIN, issue_id)
-    assert not async_is_in_test_mode(hass, init_integration)
 
 
 def send_json(testmode: bool) -> dict[str, Any]:
@@ -278,26 +273,34 @@ def send_json(testmode: bool) -> dict[str, Any]:
     }
 
 
+def stored_test_mode(hass_storage: dict[str, Any], entry: MockConfigEntry) -> Any:
+    """Return the test mode flag stored for an account."""
+    return hass_storage[f"{DOMAIN}.{entry.entry_id}"]["data"]["test_mode"]
+
+
 async def test_test_mode_survives_restart(
     hass: HomeAssistant,
     mock_config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
     issue_registry: ir.IssueRegistry,
+    hass_storage: dict[str, Any],
 ) -> None:
-    """Test an account in test mode is still in test mode after a restart.
+    """Test an account stored in test mode is in test mode after a restart.
 
-    Its first send is not refused for the balance, and the notice stays; a send
-    answered live ends test mode: the notice goes and the balance is checked again.
+    The notice is raised at setup; the first send is not refused for the
+    balance; a send answered live ends test mode, stored, and the balance is
+    checked again.
     """
-    async_update_test_mode_issue(hass, mock_config_entry, True)
-    # A restart: the issue registry is loaded again from storage.
-    await issue_registry.async_load()
+    hass_storage[f"{DOMAIN}.{mock_config_entry.entry_id}"] = {
+        "version": 1,
+        "key": f"{DOMAIN}.{mock_config_entry.entry_id}",
+        "data": {"test_mode": True},
+    }
     issue_id = mode_issue_id(mock_config_entry)
-    assert issue_registry.async_get_issue(DOMAIN, issue_id)
-
     mock_endpoints(aioclient_mock, credits_=credits_json(0), send=send_json(True))
     await setup_integration(hass, mock_config_entry)
-    assert mock_config_entry.runtime_data.test_mode
+    assert mock_config_entry.runtime_data.store.test_mode
+    assert issue_registry.async_get_issue(DOMAIN, issue_id)
 
     await send_sms(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
     await hass.async_block_till_done(wait_background_tasks=True)
@@ -310,7 +313,8 @@ async def test_test_mode_survives_restart(
     await hass.async_block_till_done(wait_background_tasks=True)
 
     assert len(send_requests(aioclient_mock)) == 1
-    assert not mock_config_entry.runtime_data.test_mode
+    assert not mock_config_entry.runtime_data.store.test_mode
+    assert stored_test_mode(hass_storage, mock_config_entry) is False
     assert not issue_registry.async_get_issue(DOMAIN, issue_id)
     with pytest.raises(ServiceValidationError) as exc_info:
         await send_sms(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
@@ -318,30 +322,70 @@ async def test_test_mode_survives_restart(
     assert len(send_requests(aioclient_mock)) == 1
 
 
-async def test_inactive_test_mode_issue_is_no_test_mode(
+async def test_test_mode_stored_after_send(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    hass_storage: dict[str, Any],
+) -> None:
+    """Test a send answered in test mode is remembered in the account's store."""
+    mock_endpoints(aioclient_mock, send=send_json(True))
+
+    await send_sms(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
+
+    assert stored_test_mode(hass_storage, init_integration) is True
+
+
+@pytest.mark.usefixtures("mock_api")
+@pytest.mark.parametrize("stored", [True, False])
+async def test_stored_flag_wins_over_a_stale_issue(
     hass: HomeAssistant,
     mock_config_entry: MockConfigEntry,
     issue_registry: ir.IssueRegistry,
+    hass_storage: dict[str, Any],
+    stored: bool,
 ) -> None:
-    """Test a test mode notice that did not outlive a restart does not count.
+    """Test the notice follows the stored flag, whatever issue was left behind."""
+    hass_storage[f"{DOMAIN}.{mock_config_entry.entry_id}"] = {
+        "version": 1,
+        "key": f"{DOMAIN}.{mock_config_entry.entry_id}",
+        "data": {"test_mode": stored},
+    }
+    async_update_test_mode_issue(hass, mock_config_entry, not stored)
 
-    Home Assistant keeps a non-persistent issue over a restart only as inactive (to
-    remember whether it was ignored): the notices raised before they were persistent.
-    """
-    ir.async_create_issue(
-        hass,
-        DOMAIN,
-        mode_issue_id(mock_config_entry),
-        is_fixable=False,
-        severity=ir.IssueSeverity.WARNING,
-        translation_key="test_mode",
-    )
-    await issue_registry.async_load()
+    await setup_integration(hass, mock_config_entry)
 
+    assert mock_config_entry.runtime_data.store.test_mode is stored
     issue = issue_registry.async_get_issue(DOMAIN, mode_issue_id(mock_config_entry))
-    assert issue
-    assert not issue.active
-    assert not async_is_in_test_mode(hass, mock_config_entry)
+    assert (issue is not None) is stored
+
+
+@pytest.mark.usefixtures("mock_api")
+@pytest.mark.parametrize(("issue_active", "test_mode"), [(True, True), (False, False)])
+async def test_test_mode_taken_over_from_the_issue(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
+    issue_active: bool,
+    test_mode: bool,
+) -> None:
+    """Test the flag of a version that kept it in the issue is taken over once.
+
+    An issue that did not outlive a restart (inactive) does not count.
+    """
+    async_update_test_mode_issue(hass, mock_config_entry, True)
+    if not issue_active:
+        issue_registry = ir.async_get(hass)
+        await issue_registry.async_load()
+        issue = issue_registry.async_get_issue(DOMAIN, mode_issue_id(mock_config_entry))
+        assert issue
+        assert not issue.active
+
+    await setup_integration(hass, mock_config_entry)
+
+    assert mock_config_entry.runtime_data.store.test_mode is test_mode
+    if test_mode:
+        assert stored_test_mode(hass_storage, mock_config_entry) is True
 
 
 async def test_issues_removed_with_entry(

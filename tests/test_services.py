@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from homeassistant.const import ATTR_CONFIG_ENTRY_ID, CONF_API_TOKEN, CONF_URL
 from homeassistant.core import DOMAIN as HOMEASSISTANT_DOMAIN
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.util import dt as dt_util
 import probatio
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -32,12 +33,12 @@ from .conftest import (
     assert_reauth_started,
     credits_json,
     history_details,
-    load_json_fixture,
     mock_endpoints,
     send_requests,
     send_sms,
     send_tokens,
     sendname_requests,
+    settle_sends,
     setup_integration,
 )
 
@@ -169,53 +170,34 @@ async def test_send_sms_refreshes_credits(
     assert state.state == "249"
 
 
-@pytest.mark.usefixtures("init_integration")
-async def test_send_sms_does_not_wait_for_refresh(
+@pytest.mark.usefixtures("entity_registry_enabled_by_default", "init_integration")
+async def test_sends_read_only_the_balance_once_they_settle(
     hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
 ) -> None:
-    """Test the action returns before the account is polled again, then it is."""
-    refresh_started = asyncio.Event()
-    release = asyncio.Event()
+    """Test sends update the sensors at once and read only the balance, once, later.
 
-    async def slow_history(
-        method: str, url: URL, data: Any
-    ) -> AiohttpClientMockResponse:
-        """Answer the history only when the test allows it."""
-        refresh_started.set()
-        await release.wait()
-        return AiohttpClientMockResponse(
-            method, url, json=load_json_fixture("history.json")
-        )
+    The history sensors count an accepted send right away; the full poll keeps
+    its interval.
+    """
+    mock_endpoints(aioclient_mock, credits_=credits_json(240))
+    started = dt_util.utcnow().replace(microsecond=0)
 
-    mock_endpoints(
-        aioclient_mock,
-        credits_=credits_json(240),
-        history={"side_effect": slow_history},
-    )
+    for _ in range(3):
+        await send_sms(hass, recipients=["+31612345678"], message="Hello")
 
-    send_task = asyncio.create_task(
-        send_sms(hass, recipients=["+31612345678"], message="Hello")
-    )
-    await refresh_started.wait()
-    # The refresh is blocked: a few turns of the event loop finish an action that
-    # does not wait for it.
-    for _ in range(20):
-        if send_task.done():
-            break
-        await asyncio.sleep(0)
-
-    assert send_task.done()
-    response = send_task.result()
-    assert response is not None
-    assert response["message_id"] == MESSAGE_ID
-    assert refresh_started.is_set()
-    # The cost (1 of 250 credits) is booked right away; the poll is still running.
+    assert len(send_requests(aioclient_mock)) == 3
+    assert aioclient_mock.call_count == 3
     assert (state := hass.states.get("sensor.sms_service_center_credits"))
-    assert state.state == "249"
+    assert state.state == "247"
+    assert (state := hass.states.get("sensor.sms_service_center_messages_last_30_days"))
+    assert state.state == "5"
+    assert (state := hass.states.get("sensor.sms_service_center_last_message_sent"))
+    assert started <= dt_util.parse_datetime(state.state) <= dt_util.utcnow()
 
-    release.set()
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await settle_sends(hass)
 
+    assert credits_requests(aioclient_mock) == 1
+    assert aioclient_mock.call_count == 4
     assert (state := hass.states.get("sensor.sms_service_center_credits"))
     assert state.state == "240"
 
@@ -229,12 +211,12 @@ async def test_send_sms_does_not_wait_for_refresh(
         (
             {"recipients": ["+31612345678", "12345"]},
             "invalid_phone_number",
-            "12345 is not a valid phone number",
+            r"Recipient 2 \(•••••\) is not a valid phone number",
         ),
         (
             {"recipients": ["06-CALL-ME"]},
             "invalid_phone_number",
-            "06-CALL-ME is not a valid phone number",
+            r"Recipient 1 \(06-C•••-ME\) is not a valid phone number",
         ),
         (
             {"sendname": "Home Assist"},
@@ -525,7 +507,7 @@ async def test_send_sms_outcome_unknown(
 
     assert exc_info.value.translation_key == "send_outcome_unknown"
     assert len(send_requests(aioclient_mock)) == 1
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await settle_sends(hass)
     assert credits_requests(aioclient_mock) == 1
     assert (state := hass.states.get("sensor.sms_service_center_credits"))
     assert state.state == "249"
@@ -872,7 +854,11 @@ async def test_get_history_unreadable_fields(
     mock_endpoints(aioclient_mock, history_pages={1: details})
 
     response = await hass.services.async_call(
-        DOMAIN, "get_history", {}, blocking=True, return_response=True
+        DOMAIN,
+        "get_history",
+        {ATTR_CONFIG_ENTRY_ID: ENTRY_ID},
+        blocking=True,
+        return_response=True,
     )
 
     assert response == {

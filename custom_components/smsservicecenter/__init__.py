@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_API_TOKEN, CONF_NAME, CONF_URL, Platform
@@ -18,12 +17,17 @@ from homeassistant.helpers.typing import ConfigType
 from homeassistant.util.hass_dict import HassKey
 
 from .api import DEFAULT_BASE_URL, SmsServiceCenterClient
-from .const import CONF_DEFAULT_COUNTRY, DEFAULT_COUNTRY, DOMAIN
+from .const import DOMAIN
 from .coordinator import SmsServiceCenterCoordinator
-from .issues import async_is_in_test_mode, low_credits_issue_id, test_mode_issue_id
-from .message import preload_phone_metadata
+from .issues import (
+    async_test_mode_issue_exists,
+    async_update_test_mode_issue,
+    low_credits_issue_id,
+    test_mode_issue_id,
+)
 from .notify import ATTR_ENTRY_ID
 from .services import async_setup_services
+from .storage import AccountStore
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
@@ -43,12 +47,7 @@ class SmsServiceCenterData:
 
     client: SmsServiceCenterClient
     coordinator: SmsServiceCenterCoordinator
-    send_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    test_mode: bool = False
-    """Whether the last send was answered in test mode; test mode sends cost nothing.
-
-    Read at setup from the (persistent) test mode issue, so it survives a restart.
-    """
+    store: AccountStore
 
 
 type SmsServiceCenterConfigEntry = ConfigEntry[SmsServiceCenterData]
@@ -70,15 +69,15 @@ async def async_setup_entry(
         async_get_clientsession(hass),
         base_url=entry.data.get(CONF_URL, DEFAULT_BASE_URL),
     )
-    await hass.async_add_executor_job(
-        preload_phone_metadata, entry.options.get(CONF_DEFAULT_COUNTRY, DEFAULT_COUNTRY)
-    )
+    store = AccountStore(hass, entry.entry_id)
+    if not await store.async_load():
+        # Versions before 0.2 kept the test mode flag in the repair issue only.
+        await store.async_set_test_mode(async_test_mode_issue_exists(hass, entry))
+    async_update_test_mode_issue(hass, entry, store.test_mode)
     coordinator = SmsServiceCenterCoordinator(hass, entry, client)
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = SmsServiceCenterData(
-        client=client,
-        coordinator=coordinator,
-        test_mode=async_is_in_test_mode(hass, entry),
+        client=client, coordinator=coordinator, store=store
     )
 
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
@@ -121,6 +120,7 @@ async def async_unload_entry(
 async def async_remove_entry(
     hass: HomeAssistant, entry: SmsServiceCenterConfigEntry
 ) -> None:
-    """Remove the repair issues of an account that is deleted."""
+    """Remove the repair issues and the stored data of an account that is deleted."""
     ir.async_delete_issue(hass, DOMAIN, low_credits_issue_id(entry))
     ir.async_delete_issue(hass, DOMAIN, test_mode_issue_id(entry))
+    await AccountStore(hass, entry.entry_id).async_remove()

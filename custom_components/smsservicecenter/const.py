@@ -25,6 +25,11 @@ SUBENTRY_TYPE_RECIPIENT: Final = "recipient"
 SCAN_INTERVAL: Final = timedelta(minutes=10)
 MAX_RETRY_AFTER: Final = timedelta(hours=1)
 """The longest a Retry-After header of the API may put the next poll off."""
+CREDITS_REFRESH_COOLDOWN: Final = timedelta(seconds=5)
+"""How long after a send the balance is read again; later sends share that read."""
+
+HISTORY_SENSOR_KEYS: Final = ("messages_last_30_days", "last_message_sent")
+"""The sensors that need the sent-message history; without them it is not read."""
 
 ISSUE_LOW_CREDITS: Final = "low_credits"
 ISSUE_TEST_MODE: Final = "test_mode"

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
 
 from .api import (
     HistoryPage,
@@ -20,16 +24,27 @@ from .api import (
 )
 from .const import (
     CONF_LOW_CREDITS_THRESHOLD,
+    CREDITS_REFRESH_COOLDOWN,
     DEFAULT_LOW_CREDITS_THRESHOLD,
     DOMAIN,
+    HISTORY_SENSOR_KEYS,
     LOGGER,
     MAX_RETRY_AFTER,
     SCAN_INTERVAL,
 )
 from .issues import async_update_low_credits_issue
+from .ledger import CreditLedger
 
 if TYPE_CHECKING:
     from . import SmsServiceCenterConfigEntry
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HistorySummary:
+    """What the sent-message history of the last 30 days says."""
+
+    messages_last_30_days: int
+    last_message_sent: datetime | None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -37,14 +52,20 @@ class AccountStatus:
     """What the coordinator knows about one account."""
 
     credits: int
+    """The balance after every send the integration made since it was read."""
     sendname: str | None
     """The default sendname, or None when the account has none."""
-    messages_last_30_days: int
-    last_message_sent: datetime | None
+    history: HistorySummary | None
+    """None when the history was not read: both history sensors are disabled, or it failed."""
 
 
 class SmsServiceCenterCoordinator(DataUpdateCoordinator[AccountStatus]):
-    """Polls credits, the default sendname and a summary of the sent-message history."""
+    """Polls credits, the default sendname and a summary of the sent-message history.
+
+    The balance goes through the account's credit ledger, which the send path
+    reserves credits in: see ``ledger.py``. After sends, only the balance is read
+    again, once, when the sends have settled (``async_sent``).
+    """
 
     config_entry: SmsServiceCenterConfigEntry
 
@@ -63,7 +84,20 @@ class SmsServiceCenterCoordinator(DataUpdateCoordinator[AccountStatus]):
             update_interval=SCAN_INTERVAL,
         )
         self.client = client
+        self.ledger = CreditLedger()
         self.packets: tuple[Packet, ...] | None = None
+        self._balance_read: asyncio.Task[int] | None = None
+        self._history_failed = False
+        self.history_read = False
+        """Whether the last poll asked for the history (a history sensor is enabled)."""
+        self._credits_refresh = Debouncer(
+            hass,
+            LOGGER,
+            cooldown=CREDITS_REFRESH_COOLDOWN.total_seconds(),
+            immediate=False,
+            function=self._async_refresh_credits,
+            background=True,
+        )
 
     @property
     def low_credits_threshold(self) -> int:
@@ -75,13 +109,16 @@ class SmsServiceCenterCoordinator(DataUpdateCoordinator[AccountStatus]):
 
     async def _async_update_data(self) -> AccountStatus:
         """Fetch the account status from the API."""
+        read_started_at = self.ledger.begin_read()
         try:
             credits_ = await self.client.get_credits()
             sendname = await self.client.get_sendname()
-            first_page = await self.client.get_history()
-            last_page = first_page
-            if first_page.total_pages > 1:
-                last_page = await self.client.get_history(first_page.total_pages)
+            self.history_read = self._history_wanted()
+            history = (
+                await self._async_read_history(read_started_at)
+                if self.history_read
+                else None
+            )
         except SmsServiceCenterAuthenticationError as err:
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN, translation_key="invalid_auth"
@@ -100,30 +137,170 @@ class SmsServiceCenterCoordinator(DataUpdateCoordinator[AccountStatus]):
                 translation_placeholders={"error": str(err)},
             ) from err
 
-        pages = (first_page,) if last_page is first_page else (first_page, last_page)
-        if skipped := sum(page.skipped for page in pages):
+        self.ledger.apply_balance(credits_, read_started_at)
+        if history is not None:
+            history = self._add_sends_since(history, read_started_at)
+        await self._async_fetch_packets_if_needed()
+        self._async_update_low_credits_issue()
+        return AccountStatus(
+            credits=self.ledger.balance, sendname=sendname, history=history
+        )
+
+    async def async_request_history(self) -> None:
+        """Poll again when the last poll did not read the history, which is now wanted.
+
+        For a history sensor that was just added enabled: the other one, added
+        with it, does not ask for a second poll.
+        """
+        if self.history_read:
+            return
+        self.history_read = True
+        await self.async_request_refresh()
+
+    def _history_wanted(self) -> bool:
+        """Return whether one of the history sensors is enabled.
+
+        Before the sensors are first added they are not in the entity registry:
+        they are then added disabled by default, so the history is not needed.
+        Enabling one reloads the account, which reads the history again.
+        """
+        registry = er.async_get(self.hass)
+        for key in HISTORY_SENSOR_KEYS:
+            entity_id = registry.async_get_entity_id(
+                "sensor", DOMAIN, f"{self.config_entry.entry_id}_{key}"
+            )
+            if entity_id is not None:
+                entity = registry.async_get(entity_id)
+                if entity is not None and not entity.disabled:
+                    return True
+        return False
+
+    async def _async_read_history(self, read_started_at: int) -> HistorySummary | None:
+        """Summarise the history; None when it cannot be read.
+
+        The history only feeds the two history sensors: when it fails, they are
+        unavailable while the credits and the sendname stay up to date. A token
+        the API rejects still fails the whole update.
+        """
+        try:
+            first_page = await self.client.get_history()
+            last_page = first_page
+            if first_page.total_pages > 1:
+                last_page = await self.client.get_history(first_page.total_pages)
+        except SmsServiceCenterAuthenticationError:
+            raise
+        except SmsServiceCenterError as err:
+            if not self._history_failed:
+                LOGGER.warning("The sent-message history could not be read: %s", err)
+            self._history_failed = True
+            return None
+        if self._history_failed:
+            LOGGER.info("The sent-message history can be read again")
+            self._history_failed = False
+        skipped = first_page.skipped + (
+            last_page.skipped if last_page is not first_page else 0
+        )
+        if skipped:
             LOGGER.debug(
                 "Skipped %d history entries without a readable time (counted as sent)",
                 skipped,
             )
-        status = AccountStatus(
-            credits=credits_,
-            sendname=sendname,
+        return HistorySummary(
             messages_last_30_days=_count_messages(first_page, last_page),
             last_message_sent=_latest_message_time(first_page, last_page),
         )
-        await self._async_update_low_credits_issue(status.credits)
-        return status
 
-    async def async_set_credits(self, credits_: int) -> None:
-        """Store a freshly fetched balance without polling everything again."""
-        self._async_publish(replace(self.data, credits=credits_))
-        await self._async_update_low_credits_issue(credits_)
+    def _add_sends_since(
+        self, history: HistorySummary, read_started_at: int
+    ) -> HistorySummary:
+        """Add the sends accepted while the history was being read.
+
+        The history answered may not list them yet; they were already counted
+        when they were accepted, and must not disappear again.
+        """
+        sends = self.ledger.sends_accepted_since(read_started_at)
+        if not sends:
+            return history
+        times = [history.last_message_sent]
+        if (previous := self.data.history) is not None:
+            times.append(previous.last_message_sent)
+        return HistorySummary(
+            messages_last_30_days=history.messages_last_30_days + sends,
+            last_message_sent=max(
+                (time for time in times if time is not None), default=None
+            ),
+        )
+
+    async def async_read_balance(self) -> int:
+        """Read the balance now and return what a new send may still reserve.
+
+        Concurrent callers share one request. Raises SmsServiceCenterError.
+        """
+        if self._balance_read is None:
+            self._balance_read = self.config_entry.async_create_background_task(
+                self.hass,
+                self._async_fetch_balance(),
+                name=f"{DOMAIN} balance read {self.config_entry.entry_id}",
+            )
+            self._balance_read.add_done_callback(self._async_balance_read_done)
+        return await asyncio.shield(self._balance_read)
+
+    @callback
+    def _async_balance_read_done(self, _task: asyncio.Task[int]) -> None:
+        """Let the next caller start a new balance read."""
+        self._balance_read = None
+
+    async def _async_fetch_balance(self) -> int:
+        """Read the balance into the ledger, publish it and return what is available."""
+        read_started_at = self.ledger.begin_read()
+        credits_ = await self.client.get_credits()
+        if self.ledger.apply_balance(credits_, read_started_at):
+            self.async_publish_credits()
+        return self.ledger.available
+
+    @callback
+    def async_publish_credits(self) -> None:
+        """Show the ledger's balance, and raise or clear the low credits issue."""
+        self._async_publish(replace(self.data, credits=self.ledger.balance))
+        self._async_update_low_credits_issue()
+
+    @callback
+    def async_sent(self, *, accepted: bool) -> None:
+        """Show a send: its cost right away, its confirmed balance a little later.
+
+        An accepted send counts in the history sensors at once. The balance is
+        read again once, when the sends have settled, instead of after each one.
+        """
+        if accepted and (history := self.data.history) is not None:
+            self.data = replace(
+                self.data,
+                history=HistorySummary(
+                    messages_last_30_days=history.messages_last_30_days + 1,
+                    last_message_sent=dt_util.utcnow(),
+                ),
+            )
+        self.async_publish_credits()
+        self._credits_refresh.async_schedule_call()
+
+    async def _async_refresh_credits(self) -> None:
+        """Read the balance after sends; a failure waits for the next poll."""
+        try:
+            await self.async_read_balance()
+        except SmsServiceCenterError as err:
+            LOGGER.debug("Could not read the balance after sending: %s", err)
+            return
+        if await self._async_fetch_packets_if_needed():
+            self._async_update_low_credits_issue()
 
     async def async_set_sendname(self, sendname: str) -> None:
         """Set the account's default sendname and publish the one the API now uses."""
         sendname = await self.client.set_sendname(sendname)
         self._async_publish(replace(self.data, sendname=sendname))
+
+    async def async_shutdown(self) -> None:
+        """Stop the coordinator and the pending balance read after sends."""
+        await super().async_shutdown()
+        self._credits_refresh.async_shutdown()
 
     @callback
     def _async_publish(self, data: AccountStatus) -> None:
@@ -137,14 +314,31 @@ class SmsServiceCenterCoordinator(DataUpdateCoordinator[AccountStatus]):
         self.data = data
         self.async_update_listeners()
 
-    async def _async_update_low_credits_issue(self, credits_: int) -> None:
-        """Raise or clear the low credits repair issue for this balance."""
-        threshold = self.low_credits_threshold
-        if credits_ < threshold and self.packets is None:
-            self.packets = await self._async_fetch_packets()
+    @callback
+    def _async_update_low_credits_issue(self) -> None:
+        """Raise or clear the low credits repair issue for the ledger's balance."""
         async_update_low_credits_issue(
-            self.hass, self.config_entry, credits_, threshold, self.packets or ()
+            self.hass,
+            self.config_entry,
+            self.ledger.balance,
+            self.low_credits_threshold,
+            self.packets or (),
         )
+
+    async def _async_fetch_packets_if_needed(self) -> bool:
+        """Fetch the packet list for the issue's link while the balance is low.
+
+        Never on the send path: by the poll and the balance read after sends,
+        once each, and only while the list is unknown. Return whether it was
+        fetched.
+        """
+        if (
+            self.packets is not None
+            or self.ledger.balance >= self.low_credits_threshold
+        ):
+            return False
+        self.packets = await self._async_fetch_packets()
+        return self.packets is not None
 
     async def _async_fetch_packets(self) -> tuple[Packet, ...] | None:
         """Fetch the public packet list; a failure only costs the repair its link."""
@@ -174,7 +368,7 @@ def _clamp_retry_after(retry_after: float | None) -> float | None:
 def _count_messages(first_page: HistoryPage, last_page: HistoryPage) -> int:
     """Count the messages of the last 30 days from the first and the last history page.
 
-    Entries the client skipped (no readable time) were sent all the same.
+    Messages without a readable datetime were sent too: they count.
     """
     if first_page.total_pages <= 1:
         return len(first_page.messages) + first_page.skipped

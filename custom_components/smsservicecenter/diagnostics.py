@@ -10,6 +10,7 @@ from homeassistant.const import CONF_API_TOKEN, CONF_UNIQUE_ID
 
 from .api import Packet, SmsServiceCenterError
 from .const import CONF_PHONE_NUMBER, SUBENTRY_TYPE_RECIPIENT
+from .coordinator import HistorySummary
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -48,13 +49,9 @@ async def async_get_config_entry_diagnostics(
         },
         "account": {
             "credits": status.credits,
+            "credits_available": coordinator.ledger.available,
             "sendname": status.sendname,
-            "messages_last_30_days": status.messages_last_30_days,
-            "last_message_sent": (
-                status.last_message_sent.isoformat()
-                if status.last_message_sent
-                else None
-            ),
+            "history": _history_as_dict(status.history),
         },
         "packets": (
             [_packet_as_dict(packet) for packet in packets]
@@ -89,6 +86,18 @@ def _redact_phone_numbers(data: Any, numbers: set[str]) -> Any:
     if isinstance(data, list):
         return [_redact_phone_numbers(value, numbers) for value in data]
     return data
+
+
+def _history_as_dict(history: HistorySummary | None) -> dict[str, Any] | None:
+    """Return the history summary as plain JSON-serialisable data."""
+    if history is None:
+        return None
+    return {
+        "messages_last_30_days": history.messages_last_30_days,
+        "last_message_sent": (
+            history.last_message_sent.isoformat() if history.last_message_sent else None
+        ),
+    }
 
 
 def _packet_as_dict(packet: Packet) -> dict[str, Any]:

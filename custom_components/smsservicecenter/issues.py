@@ -85,15 +85,13 @@ def async_update_low_credits_issue(
 
 
 @callback
-def async_is_in_test_mode(
+def async_test_mode_issue_exists(
     hass: HomeAssistant, entry: SmsServiceCenterConfigEntry
 ) -> bool:
-    """Return whether the last send of the account was answered in test mode.
+    """Return whether the account has an active test mode issue.
 
-    The test mode issue is the one stored record of that: it is persistent, so it
-    outlives a restart, and it is there exactly while the account is in test mode.
-    An issue the user ignored still counts; one restored from before the issue was
-    persistent is inactive and does not.
+    Only read once, to take over the flag that versions before 0.2 kept in the
+    issue: the flag now lives in the account's store.
     """
     issue = ir.async_get(hass).async_get_issue(DOMAIN, test_mode_issue_id(entry))
     return issue is not None and issue.active
@@ -105,7 +103,8 @@ def async_update_test_mode_issue(
 ) -> None:
     """Show the test mode notice while the account answers sends in test mode.
 
-    The notice is persistent: ``async_is_in_test_mode`` reads it back after a restart.
+    Raised and cleared from the flag in the account's store, at setup and after
+    each send.
     """
     issue_id = test_mode_issue_id(entry)
     if not test_mode:
@@ -116,7 +115,6 @@ def async_update_test_mode_issue(
         DOMAIN,
         issue_id,
         is_fixable=False,
-        is_persistent=True,
         severity=ir.IssueSeverity.WARNING,
         learn_more_url=CONFIGURATION_URL,
         translation_key=ISSUE_TEST_MODE,

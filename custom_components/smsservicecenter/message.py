@@ -55,10 +55,11 @@ class MessageInfo:
 class InvalidPhoneNumberError(ValueError):
     """A phone number that cannot be read as a valid number."""
 
-    def __init__(self, number: str) -> None:
-        """Remember the offending input, as given."""
-        super().__init__(f"Invalid phone number: {number!r}")
+    def __init__(self, number: str, position: int = 1) -> None:
+        """Remember the offending input, as given, and its position (from 1) in a list."""
+        super().__init__(f"Invalid phone number at position {position}")
         self.number = number
+        self.position = position
 
 
 def _gsm7_units(char: str) -> int:
@@ -146,34 +147,17 @@ def normalize_phone_numbers(
 ) -> list[str]:
     """Normalise phone numbers to E.164 and drop duplicates, keeping first-seen order.
 
-    Raises InvalidPhoneNumberError for the first invalid number.
+    Raises InvalidPhoneNumberError for the first invalid number, with its position.
     """
-    return list(
-        dict.fromkeys(
-            normalize_phone_number(number, default_region)
-            for number in _as_list(numbers)
-        )
-    )
+    normalized: dict[str, None] = {}
+    for position, number in enumerate(_as_list(numbers), start=1):
+        try:
+            normalized[normalize_phone_number(number, default_region)] = None
+        except InvalidPhoneNumberError as err:
+            raise InvalidPhoneNumberError(number, position) from err
+    return list(normalized)
 
 
 def join_numbers(numbers: Iterable[str]) -> str:
     """Join phone numbers with commas, as the API expects them."""
     return ",".join(_as_list(numbers))
-
-
-def preload_phone_metadata(region: str) -> None:
-    """Load the phone number metadata of ``region`` and of every other region.
-
-    ``phonenumbers`` imports each region's metadata module the first time a number
-    of that region is parsed or validated. Those imports read files, which must not
-    happen in Home Assistant's event loop, so call this once in an executor thread.
-    All regions are loaded (about 1.5 MB, a few tens of milliseconds), because an
-    international number (``+32 ...``) is validated against its own country's data.
-    An unknown region is ignored.
-    """
-    if (example := phonenumbers.example_number(region.strip().upper())) is not None:
-        phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164)
-    for region_code in phonenumbers.SUPPORTED_REGIONS:
-        phonenumbers.PhoneMetadata.metadata_for_region(region_code)
-    for country_code in phonenumbers.COUNTRY_CODES_FOR_NON_GEO_REGIONS:
-        phonenumbers.PhoneMetadata.metadata_for_nongeo_region(country_code)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -13,12 +15,14 @@ from .api import (
     SENDNAME_PATTERN,
     SmsServiceCenterConnectionError,
     SmsServiceCenterError,
+    SmsServiceCenterInsufficientCreditsError,
     SmsServiceCenterResponseError,
     mask_phone_number,
 )
 from .const import CONF_DEFAULT_COUNTRY, DEFAULT_COUNTRY, DOMAIN, LOGGER
 from .errors import api_error_to_home_assistant_error
 from .issues import async_update_test_mode_issue
+from .ledger import InsufficientCreditsError, Reservation
 from .message import (
     Encoding,
     InvalidPhoneNumberError,
@@ -32,6 +36,7 @@ if TYPE_CHECKING:
     from homeassistant.util.json import JsonObjectType
 
     from . import SmsServiceCenterConfigEntry
+    from .coordinator import SmsServiceCenterCoordinator
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -100,57 +105,70 @@ def format_message(message: str, title: str | None) -> str:
     return message
 
 
-def _normalize_recipients(
-    entry: SmsServiceCenterConfigEntry, recipients: Sequence[str]
+async def _async_normalize_recipients(
+    hass: HomeAssistant, entry: SmsServiceCenterConfigEntry, recipients: Sequence[str]
 ) -> list[str]:
-    """Return the recipients in E.164, de-duplicated, or raise a translated error."""
+    """Return the recipients in E.164, de-duplicated, or raise a translated error.
+
+    Runs in the executor: the first number of a country loads its metadata from disk.
+    The error names the bad number masked, and its position, never in full.
+    """
     if not recipients:
         raise ServiceValidationError(
             translation_domain=DOMAIN, translation_key="no_recipients"
         )
     region: str = entry.options.get(CONF_DEFAULT_COUNTRY, DEFAULT_COUNTRY)
     try:
-        return normalize_phone_numbers(recipients, region)
+        return await hass.async_add_executor_job(
+            normalize_phone_numbers, list(recipients), region
+        )
     except InvalidPhoneNumberError as err:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key="invalid_phone_number",
-            translation_placeholders={"number": err.number},
+            translation_placeholders={
+                "number": mask_phone_number(err.number),
+                "position": str(err.position),
+            },
         ) from err
 
 
-async def _async_ensure_credits(
-    hass: HomeAssistant, entry: SmsServiceCenterConfigEntry, credits_estimate: int
-) -> None:
-    """Refuse a send the account cannot pay for.
+async def _async_reserve(
+    hass: HomeAssistant, entry: SmsServiceCenterConfigEntry, cost: int
+) -> Reservation:
+    """Reserve the cost of a send in the account's ledger, or refuse the send.
 
-    The coordinator's balance may be up to one poll old: only when it looks too low
-    is the balance fetched again, and the send refused if it is still too low. While
-    the last send was answered in test mode (before a restart too: see
-    ``async_is_in_test_mode``) the check is skipped: test mode sends cost nothing,
-    and the provider refuses a live send the account cannot pay for.
+    The ledger's balance may be up to one poll old: only when the send does not
+    fit is the balance read again (one read for all sends waiting on it), and the
+    send refused if it still does not fit.
     """
-    if entry.runtime_data.test_mode:
-        return
     coordinator = entry.runtime_data.coordinator
-    if credits_estimate <= coordinator.data.credits:
-        return
+    with suppress(InsufficientCreditsError):
+        return coordinator.ledger.reserve(cost)
     try:
-        balance = await entry.runtime_data.client.get_credits()
+        await coordinator.async_read_balance()
     except SmsServiceCenterError as err:
         raise api_error_to_home_assistant_error(hass, entry, err) from err
-    await coordinator.async_set_credits(balance)
-    if credits_estimate > balance:
-        # A precondition the user must fix (buy credits), not a failure: core raises
-        # ServiceValidationError for those, which is not logged with a traceback.
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="insufficient_credits",
-            translation_placeholders={
-                "credits_estimate": str(credits_estimate),
-                "credits": str(balance),
-            },
-        )
+    try:
+        return coordinator.ledger.reserve(cost)
+    except InsufficientCreditsError as err:
+        raise _insufficient_credits(cost, err.available) from err
+
+
+def _insufficient_credits(cost: int, available: int) -> ServiceValidationError:
+    """Return the error for a send the account cannot pay for.
+
+    A precondition the user must fix (buy credits), not a failure: core raises
+    ServiceValidationError for those, which is not logged with a traceback.
+    """
+    return ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key="insufficient_credits",
+        translation_placeholders={
+            "credits_estimate": str(cost),
+            "credits": str(max(available, 0)),
+        },
+    )
 
 
 async def async_send_sms(
@@ -162,17 +180,19 @@ async def async_send_sms(
 ) -> SendOutcome:
     """Check the input, then send the message to all recipients in one request.
 
-    Nothing is sent when the input is invalid or the account lacks the credits. The
-    request is never retried: when the connection is lost after it may have reached
-    the server, or the server accepted it but its answer cannot be read, the error
-    says the message may have been sent. The account is polled again afterwards, in
-    the background.
+    Nothing is sent when the input is invalid or the account lacks the credits:
+    the cost is reserved in the account's credit ledger first, so concurrent
+    sends go out concurrently and still never overdraw. The request is never
+    retried: when the connection is lost after it may have reached the server,
+    or the server accepted it but its answer cannot be read, the error says the
+    message may have been sent. Afterwards the balance is read again once, in the
+    background, when the sends have settled.
     """
     if not message.strip():
         raise ServiceValidationError(
             translation_domain=DOMAIN, translation_key="empty_message"
         )
-    numbers = _normalize_recipients(entry, recipients)
+    numbers = await _async_normalize_recipients(hass, entry, recipients)
     if sendname is not None:
         validate_sendname(sendname)
     info = analyze_message(message)
@@ -181,40 +201,47 @@ async def async_send_sms(
     runtime_data = entry.runtime_data
     coordinator = runtime_data.coordinator
 
-    # One send at a time per account, so two sends cannot both pass the credit check.
-    async with runtime_data.send_lock:
-        await _async_ensure_credits(hass, entry, credits_estimate)
-        LOGGER.debug(
-            "Sending %s SMS of %d segment(s) to %s",
-            info.encoding,
-            info.segments,
-            masked,
-        )
-        try:
-            result = await runtime_data.client.send(numbers, message, sendname)
-        except SmsServiceCenterError as err:
-            if _may_have_been_sent(err):
-                # The credits and history sensors help the user check whether it went out.
-                _async_schedule_refresh(hass, entry)
-                raise HomeAssistantError(
-                    translation_domain=DOMAIN,
-                    translation_key="send_outcome_unknown",
-                    translation_placeholders={"error": str(err)},
-                ) from err
+    # Test mode sends cost nothing; the provider refuses a live send it cannot bill.
+    reservation = await _async_reserve(
+        hass, entry, 0 if runtime_data.store.test_mode else credits_estimate
+    )
+    LOGGER.debug(
+        "Sending %s SMS of %d segment(s) to %s",
+        info.encoding,
+        info.segments,
+        masked,
+    )
+    try:
+        result = await runtime_data.client.send(numbers, message, sendname)
+    except SmsServiceCenterInsufficientCreditsError as err:
+        reservation.release()
+        available = await _async_balance_after_refusal(coordinator, err)
+        raise _insufficient_credits(credits_estimate, available) from err
+    except SmsServiceCenterError as err:
+        if not _may_have_been_sent(err):
+            reservation.release()
             raise api_error_to_home_assistant_error(hass, entry, err) from err
-        runtime_data.test_mode = result.test_mode
-        if not result.test_mode:
-            # Book the cost before the lock is released, so the next send is checked
-            # against what is left; the refresh below replaces it with the real balance.
-            await coordinator.async_set_credits(
-                coordinator.data.credits - credits_estimate
-            )
-
+        # Booked as spent, to be safe; the balance read after it tells the truth,
+        # and the credits and history sensors help the user check what happened.
+        reservation.commit(accepted=False)
+        coordinator.async_sent(accepted=False)
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="send_outcome_unknown",
+            translation_placeholders={"error": str(err)},
+        ) from err
+    except asyncio.CancelledError:
+        # The caller gave up while the request was out: it may have been sent.
+        reservation.commit(accepted=False)
+        coordinator.async_sent(accepted=False)
+        raise
+    reservation.commit(cost=0 if result.test_mode else credits_estimate)
+    coordinator.async_sent(accepted=True)
     LOGGER.debug(
         "SMS %s sent to %s (test mode: %s)", result.message_id, masked, result.test_mode
     )
+    await runtime_data.store.async_set_test_mode(result.test_mode)
     async_update_test_mode_issue(hass, entry, result.test_mode)
-    _async_schedule_refresh(hass, entry)
     return SendOutcome(
         message_id=result.message_id,
         test_mode=result.test_mode,
@@ -223,6 +250,24 @@ async def async_send_sms(
         segments=info.segments,
         credits_estimate=credits_estimate,
     )
+
+
+async def _async_balance_after_refusal(
+    coordinator: SmsServiceCenterCoordinator,
+    err: SmsServiceCenterInsufficientCreditsError,
+) -> int:
+    """Read the balance again after the provider refused a send for credits.
+
+    Return what is available now; when the balance cannot be read, what the
+    provider said remains, or else what the ledger has.
+    """
+    try:
+        return await coordinator.async_read_balance()
+    except SmsServiceCenterError as read_err:
+        LOGGER.debug("Could not read the balance after a refusal: %s", read_err)
+    if err.remaining is not None:
+        return err.remaining
+    return coordinator.ledger.available
 
 
 def _may_have_been_sent(err: SmsServiceCenterError) -> bool:
@@ -235,15 +280,3 @@ def _may_have_been_sent(err: SmsServiceCenterError) -> bool:
     if isinstance(err, SmsServiceCenterConnectionError):
         return err.request_may_have_reached_server
     return isinstance(err, SmsServiceCenterResponseError) and err.request_accepted
-
-
-@callback
-def _async_schedule_refresh(
-    hass: HomeAssistant, entry: SmsServiceCenterConfigEntry
-) -> None:
-    """Poll the account after a send, without making the caller wait for it."""
-    entry.async_create_background_task(
-        hass,
-        entry.runtime_data.coordinator.async_request_refresh(),
-        name=f"{DOMAIN} refresh after send {entry.entry_id}",
-    )

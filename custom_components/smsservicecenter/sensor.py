@@ -16,6 +16,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import SmsServiceCenterConfigEntry
+from .const import HISTORY_SENSOR_KEYS
 from .coordinator import AccountStatus
 from .entity import SmsServiceCenterEntity
 
@@ -27,6 +28,7 @@ class SmsServiceCenterSensorEntityDescription(SensorEntityDescription):
     """Describes an SMS Service Center sensor."""
 
     value_fn: Callable[[AccountStatus], int | datetime | None]
+    available_fn: Callable[[AccountStatus], bool] = lambda _status: True
 
 
 SENSORS: tuple[SmsServiceCenterSensorEntityDescription, ...] = (
@@ -41,14 +43,20 @@ SENSORS: tuple[SmsServiceCenterSensorEntityDescription, ...] = (
         translation_key="messages_last_30_days",
         state_class=SensorStateClass.MEASUREMENT,
         entity_registry_enabled_default=False,
-        value_fn=lambda status: status.messages_last_30_days,
+        value_fn=lambda status: (
+            status.history.messages_last_30_days if status.history else None
+        ),
+        available_fn=lambda status: status.history is not None,
     ),
     SmsServiceCenterSensorEntityDescription(
         key="last_message_sent",
         translation_key="last_message_sent",
         device_class=SensorDeviceClass.TIMESTAMP,
         entity_registry_enabled_default=False,
-        value_fn=lambda status: status.last_message_sent,
+        value_fn=lambda status: (
+            status.history.last_message_sent if status.history else None
+        ),
+        available_fn=lambda status: status.history is not None,
     ),
 )
 
@@ -70,6 +78,23 @@ class SmsServiceCenterSensorEntity(SmsServiceCenterEntity, SensorEntity):
     """A sensor showing one value of the account status."""
 
     entity_description: SmsServiceCenterSensorEntityDescription
+
+    async def async_added_to_hass(self) -> None:
+        """Ask for the history when this sensor needs it and the last poll skipped it.
+
+        The poll reads the history only while a history sensor is enabled in the
+        entity registry; a sensor that was just added enabled is not there yet.
+        """
+        await super().async_added_to_hass()
+        if self.entity_description.key in HISTORY_SENSOR_KEYS:
+            await self.coordinator.async_request_history()
+
+    @property
+    def available(self) -> bool:
+        """Return whether the account and the value this sensor shows are known."""
+        return super().available and self.entity_description.available_fn(
+            self.coordinator.data
+        )
 
     @property
     def native_value(self) -> int | datetime | None:

@@ -1,0 +1,54 @@
+"""What an account remembers across restarts, kept in Home Assistant's storage."""
+
+from __future__ import annotations
+
+from typing import Any, TypedDict
+
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.storage import Store
+
+from .const import DOMAIN
+
+STORAGE_VERSION = 1
+
+
+class StoredAccount(TypedDict):
+    """The stored data of one account."""
+
+    test_mode: bool
+    """Whether the last send was answered in test mode (sends then cost nothing)."""
+
+
+class AccountStore:
+    """The stored data of one account, loaded once at setup and saved on change."""
+
+    def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
+        """Bind the store to the account with this config entry ID."""
+        self._store: Store[dict[str, Any]] = Store(
+            hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}"
+        )
+        self._data = StoredAccount(test_mode=False)
+
+    async def async_load(self) -> bool:
+        """Load the stored data; return False when nothing was stored yet."""
+        stored = await self._store.async_load()
+        if stored is None:
+            return False
+        self._data = StoredAccount(test_mode=bool(stored.get("test_mode", False)))
+        return True
+
+    @property
+    def test_mode(self) -> bool:
+        """Return whether the last send was answered in test mode."""
+        return self._data["test_mode"]
+
+    async def async_set_test_mode(self, test_mode: bool) -> None:
+        """Remember whether the last send was answered in test mode."""
+        if test_mode == self._data["test_mode"]:
+            return
+        self._data["test_mode"] = test_mode
+        await self._store.async_save(dict(self._data))
+
+    async def async_remove(self) -> None:
+        """Delete the stored data of an account that is removed."""
+        await self._store.async_remove()

@@ -1,0 +1,264 @@
+"""Tests for concurrent sends: the credit ledger on the send path.
+
+The mocked API answers only when a test releases it, so the event loop runs between
+each request and its answer, as it does with a real provider.
+"""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+import threading
+from typing import Any
+from unittest.mock import patch
+
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.test_util.aiohttp import (
+    AiohttpClientMocker,
+    AiohttpClientMockResponse,
+)
+from yarl import URL
+
+from custom_components.smsservicecenter.message import normalize_phone_numbers
+
+from .conftest import (
+    CREDITS_URL,
+    RECIPIENT_NUMBER,
+    credits_json,
+    mock_endpoints,
+    send_requests,
+    send_sms,
+    setup_integration,
+)
+
+CREDITS_ENTITY_ID = "sensor.sms_service_center_credits"
+
+type SideEffect = Callable[[str, URL, Any], Awaitable[AiohttpClientMockResponse]]
+
+
+def held_answer(
+    release: asyncio.Event, json: Callable[[int], dict[str, Any]]
+) -> tuple[SideEffect, list[int]]:
+    """Return a mocked answer that waits for ``release``, and the requests waiting."""
+    received: list[int] = []
+
+    async def answer(method: str, url: URL, data: Any) -> AiohttpClientMockResponse:
+        number = len(received)
+        received.append(number)
+        await release.wait()
+        return AiohttpClientMockResponse(method, url, json=json(number))
+
+    return answer, received
+
+
+def sent_json(number: int) -> dict[str, Any]:
+    """Return the answer to a live send."""
+    return {
+        "status": "success",
+        "details": {"messageid": f"message-{number}", "testmode": False},
+    }
+
+
+def credits_requests(aioclient_mock: AiohttpClientMocker) -> int:
+    """Return how often the balance was read."""
+    return sum(1 for call in aioclient_mock.mock_calls if call[1] == URL(CREDITS_URL))
+
+
+async def spin_until(condition: Callable[[], bool]) -> None:
+    """Let the event loop run until ``condition`` holds (a bounded number of turns)."""
+    for _ in range(500):
+        if condition():
+            return
+        await asyncio.sleep(0)
+    pytest.fail("The condition was not reached")
+
+
+def start_sends(hass: HomeAssistant, count: int) -> list[asyncio.Task[Any]]:
+    """Start ``count`` one-credit sends through the action, concurrently."""
+    return [
+        asyncio.create_task(
+            send_sms(hass, recipients=[RECIPIENT_NUMBER], message=f"Alarm {number}")
+        )
+        for number in range(count)
+    ]
+
+
+async def test_concurrent_sends_never_overdraw(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """Test 20 one-credit sends on 10 credits: 10 go out at once, 10 are refused by us.
+
+    The refused sends share one read of the balance, and none reaches the provider.
+    """
+    mock_endpoints(aioclient_mock, credits_=credits_json(10))
+    await setup_integration(hass, mock_config_entry)
+    sends_release = asyncio.Event()
+    balance_release = asyncio.Event()
+    send_answer, sends = held_answer(sends_release, sent_json)
+    balance_answer, balance_reads = held_answer(
+        balance_release, lambda _number: {"status": "success", "details": 10}
+    )
+    mock_endpoints(
+        aioclient_mock,
+        credits_={"side_effect": balance_answer},
+        send={"side_effect": send_answer},
+    )
+
+    tasks = start_sends(hass, 20)
+    await spin_until(lambda: len(sends) == 10 and len(balance_reads) == 1)
+    # All ten are in flight together: nothing serialises them.
+    assert len(send_requests(aioclient_mock)) == 10
+    balance_release.set()
+    await spin_until(lambda: sum(task.done() for task in tasks) == 10)
+    sends_release.set()
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+
+    refused = [result for result in results if isinstance(result, Exception)]
+    assert len(refused) == 10
+    for error in refused:
+        assert isinstance(error, ServiceValidationError)
+        assert error.translation_key == "insufficient_credits"
+        assert error.translation_placeholders == {
+            "credits_estimate": "1",
+            "credits": "0",
+        }
+    assert sorted(
+        result["message_id"] for result in results if isinstance(result, dict)
+    ) == sorted(f"message-{number}" for number in range(10))
+    assert len(send_requests(aioclient_mock)) == 10
+    assert credits_requests(aioclient_mock) == 1
+    assert (state := hass.states.get(CREDITS_ENTITY_ID))
+    assert state.state == "0"
+
+
+async def test_refresh_never_gives_back_credits_spent_since_it_started(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """Test a poll answered with the balance from before a send does not raise it again."""
+    release = asyncio.Event()
+    balance_answer, balance_reads = held_answer(
+        release, lambda _number: {"status": "success", "details": 250}
+    )
+    mock_endpoints(aioclient_mock, credits_={"side_effect": balance_answer})
+    coordinator = init_integration.runtime_data.coordinator
+
+    poll = hass.async_create_task(coordinator.async_refresh())
+    await spin_until(lambda: len(balance_reads) == 1)
+    await send_sms(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
+    release.set()
+    await poll
+
+    assert (state := hass.states.get(CREDITS_ENTITY_ID))
+    assert state.state == "249"
+    assert coordinator.ledger.available == 249
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        {"status": "error", "message": "Insufficient credits"},
+        {
+            "status": "credits.error",
+            "message": "Not enough",
+            "remaining": 0,
+            "required": 1,
+        },
+        {"status": "credits.error"},
+    ],
+    ids=["error_message", "credits_status_with_fields", "credits_status_only"],
+)
+async def test_provider_refusal_for_credits(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    refusal: dict[str, Any],
+) -> None:
+    """Test a provider refusal for credits reads the balance and gives our own error."""
+    mock_endpoints(aioclient_mock, credits_=credits_json(0), send={"json": refusal})
+
+    with pytest.raises(ServiceValidationError) as exc_info:
+        await send_sms(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
+
+    assert exc_info.value.translation_key == "insufficient_credits"
+    assert exc_info.value.translation_placeholders == {
+        "credits_estimate": "1",
+        "credits": "0",
+    }
+    assert credits_requests(aioclient_mock) == 1
+    assert (state := hass.states.get(CREDITS_ENTITY_ID))
+    assert state.state == "0"
+    # The refused send was released: the next one is checked against 0, not -1.
+    assert init_integration.runtime_data.coordinator.ledger.available == 0
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_numbers_are_normalised_in_the_executor(hass: HomeAssistant) -> None:
+    """Test phone numbers are read outside the event loop: the metadata loads from disk."""
+    loop_thread = threading.get_ident()
+    threads: list[int] = []
+
+    def normalize(numbers: list[str], region: str) -> list[str]:
+        threads.append(threading.get_ident())
+        return normalize_phone_numbers(numbers, region)
+
+    with patch(
+        "custom_components.smsservicecenter.send.normalize_phone_numbers", normalize
+    ):
+        await send_sms(hass, recipients=["+595 981 123456"], message="Hola")
+
+    assert threads
+    assert loop_thread not in threads
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+@pytest.mark.parametrize(
+    "history",
+    [
+        {"status": 500},
+        {"json": {"status": "success", "details": {"messages": "none"}}},
+        {"json": {"status": "error", "message": "History unavailable"}},
+    ],
+    ids=["server_error", "unreadable", "api_error"],
+)
+async def test_history_failure_only_affects_the_history_sensors(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    history: dict[str, Any],
+) -> None:
+    """Test the credits, low credits and sender name stay up when the history fails."""
+    mock_endpoints(aioclient_mock, history=history)
+
+    await setup_integration(hass, mock_config_entry)
+
+    for entity_id, expected in (
+        (CREDITS_ENTITY_ID, "250"),
+        ("binary_sensor.sms_service_center_low_credits", "off"),
+        ("text.sms_service_center_sender_name", "HomeAssist"),
+        ("sensor.sms_service_center_messages_last_30_days", STATE_UNAVAILABLE),
+        ("sensor.sms_service_center_last_message_sent", STATE_UNAVAILABLE),
+    ):
+        assert (state := hass.states.get(entity_id))
+        assert state.state == expected
+
+
+async def test_history_not_read_while_its_sensors_are_disabled(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """Test the poll skips the history requests when both history sensors are disabled."""
+    mock_endpoints(aioclient_mock)
+
+    await setup_integration(hass, mock_config_entry)
+    await mock_config_entry.runtime_data.coordinator.async_refresh()
+
+    assert credits_requests(aioclient_mock) == 2
+    assert not any("history" in str(call[1]) for call in aioclient_mock.mock_calls)
+    assert hass.states.get("sensor.sms_service_center_messages_last_30_days") is None
