@@ -1,5 +1,8 @@
 """Time the integration's hot paths: message analysis, number normalisation, API round trips.
 
+The last benchmark sends N messages at once through an in-process Home Assistant and
+compares that with N raw concurrent POSTs to the simulator (see ``concurrent_sends``).
+
 Run with ``scripts/bench``. Every loop is bounded; the API round trips go to the local
 simulator on 127.0.0.1 only, on a port the operating system picks.
 """
@@ -23,6 +26,8 @@ from custom_components.smsservicecenter.message import (
     normalize_phone_numbers,
 )
 from simulator.app import DEFAULT_TOKEN, create_app
+
+from .concurrent_sends import time_concurrent_sends
 
 MESSAGES = {
     "gsm7 160": "a" * 160,
@@ -88,7 +93,15 @@ def main() -> None:
     """Run the benchmarks and write the results."""
     parser = argparse.ArgumentParser(prog="scripts/bench", description=__doc__)
     parser.add_argument("--repeat", type=int, default=200, help="calls per benchmark")
-    repeat = max(1, min(parser.parse_args().repeat, 10_000))
+    parser.add_argument(
+        "--latency",
+        type=float,
+        default=0.1,
+        help="seconds the simulator waits before each answer in the concurrency benchmark",
+    )
+    args = parser.parse_args()
+    repeat = max(1, min(args.repeat, 10_000))
+    latency = max(0.0, min(args.latency, 2.0))
 
     for name, text in MESSAGES.items():
         _report(
@@ -101,6 +114,12 @@ def main() -> None:
     )
     for name, durations in asyncio.run(_time_round_trips(repeat)).items():
         _report(f"simulator {name}", durations)
+    for result in asyncio.run(time_concurrent_sends((20, 100), latency)):
+        sys.stdout.write(
+            f"{result.count:>3} concurrent sends at {latency:g} s latency: "
+            f"send_sms {result.integration_seconds:.3f} s, "
+            f"raw POSTs {result.raw_seconds:.3f} s, ratio {result.ratio:.2f}\n"
+        )
 
 
 if __name__ == "__main__":

@@ -560,6 +560,12 @@ async def test_legacy_notify_kept_when_unload_fails(
     assert init_integration.state is ConfigEntryState.FAILED_UNLOAD
     assert has_notify_service(hass, LEGACY_SERVICE)
     assert has_notify_service(hass, ALICE_SERVICE)
+    # They say why they cannot send rather than sending through a half-unloaded account.
+    with pytest.raises(ServiceValidationError) as exc_info:
+        await hass.services.async_call(
+            NOTIFY_DOMAIN, ALICE_SERVICE, {ATTR_MESSAGE: "Hi"}, blocking=True
+        )
+    assert exc_info.value.translation_key == "entry_not_loaded"
 
 
 async def test_legacy_notify_two_accounts(

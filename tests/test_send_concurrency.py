@@ -6,6 +6,7 @@ each request and its answer, as it does with a real provider.
 
 import asyncio
 from collections.abc import Awaitable, Callable
+import logging
 import threading
 from typing import Any
 from unittest.mock import patch
@@ -13,6 +14,7 @@ from unittest.mock import patch
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import (
@@ -21,19 +23,26 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import (
 )
 from yarl import URL
 
+from custom_components.smsservicecenter.const import DOMAIN
 from custom_components.smsservicecenter.message import normalize_phone_numbers
+from custom_components.smsservicecenter.send import async_get_loaded_entry
 
 from .conftest import (
     CREDITS_URL,
+    ENTRY_ID,
     RECIPIENT_NUMBER,
+    assert_reauth_started,
     credits_json,
+    load_json_fixture,
     mock_endpoints,
     send_requests,
     send_sms,
+    settle_sends,
     setup_integration,
 )
 
 CREDITS_ENTITY_ID = "sensor.sms_service_center_credits"
+MESSAGES_ENTITY_ID = "sensor.sms_service_center_messages_last_30_days"
 
 type SideEffect = Callable[[str, URL, Any], Awaitable[AiohttpClientMockResponse]]
 
@@ -262,3 +271,161 @@ async def test_history_not_read_while_its_sensors_are_disabled(
     assert credits_requests(aioclient_mock) == 2
     assert not any("history" in str(call[1]) for call in aioclient_mock.mock_calls)
     assert hass.states.get("sensor.sms_service_center_messages_last_30_days") is None
+
+
+async def test_cancelled_send_stays_booked(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """Test a send cancelled while its request is out counts as spent: it may have gone."""
+    release = asyncio.Event()
+    send_answer, sends = held_answer(release, sent_json)
+    mock_endpoints(aioclient_mock, send={"side_effect": send_answer})
+    ledger = init_integration.runtime_data.coordinator.ledger
+
+    (task,) = start_sends(hass, 1)
+    await spin_until(lambda: len(sends) == 1)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+    assert ledger.available == 249
+    assert (state := hass.states.get(CREDITS_ENTITY_ID))
+    assert state.state == "249"
+
+
+async def test_refusal_when_the_balance_cannot_be_read(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """Test a refusal for credits names what the provider said is left when reading fails."""
+    mock_endpoints(
+        aioclient_mock,
+        credits_={"status": 503},
+        send={"json": {"status": "credits.error", "remaining": 3, "required": 5}},
+    )
+
+    with pytest.raises(ServiceValidationError) as exc_info:
+        await send_sms(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
+
+    assert exc_info.value.translation_placeholders == {
+        "credits_estimate": "1",
+        "credits": "3",
+    }
+    assert init_integration.runtime_data.coordinator.ledger.available == 250
+
+
+async def test_balance_read_after_sends_may_fail(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Test a failed balance read after sends keeps what the ledger booked."""
+    caplog.set_level(logging.DEBUG, logger="custom_components.smsservicecenter")
+    mock_endpoints(aioclient_mock, credits_={"status": 503})
+
+    await send_sms(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
+    await settle_sends(hass)
+
+    assert credits_requests(aioclient_mock) == 1
+    assert "Could not read the balance after sending" in caplog.text
+    assert (state := hass.states.get(CREDITS_ENTITY_ID))
+    assert state.state == "249"
+
+
+async def test_packets_fetched_when_sends_make_the_balance_low(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """Test the low credits repair gets its packet link from the read after sends."""
+    mock_endpoints(aioclient_mock, credits_=credits_json(5))
+
+    await send_sms(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
+    # On the send path the packet list is not fetched.
+    assert not any("packets" in str(call[1]) for call in aioclient_mock.mock_calls)
+    await settle_sends(hass)
+
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, f"low_credits_{ENTRY_ID}")
+    assert issue
+    assert issue.translation_key == "low_credits"
+    assert sum("packets" in str(call[1]) for call in aioclient_mock.mock_calls) == 1
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_history_auth_failure_starts_reauth(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """Test a token refused by the history endpoint fails the update and starts reauth."""
+    mock_endpoints(aioclient_mock, history={"status": 401})
+
+    await init_integration.runtime_data.coordinator.async_refresh()
+    await hass.async_block_till_done()
+
+    assert_reauth_started(hass)
+    assert (state := hass.states.get(CREDITS_ENTITY_ID))
+    assert state.state == STATE_UNAVAILABLE
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_history_failure_logged_once_and_recovery(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Test a failing history is logged once, and again when it can be read again."""
+    coordinator = init_integration.runtime_data.coordinator
+    mock_endpoints(aioclient_mock, history={"status": 500})
+
+    await coordinator.async_refresh()
+    await coordinator.async_refresh()
+    mock_endpoints(aioclient_mock)
+    await coordinator.async_refresh()
+
+    assert caplog.text.count("The sent-message history could not be read") == 1
+    assert caplog.text.count("The sent-message history can be read again") == 1
+    assert (state := hass.states.get(MESSAGES_ENTITY_ID))
+    assert state.state == "2"
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_sends_during_a_poll_still_count(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """Test a send accepted while the history was read is not lost by that poll."""
+    release = asyncio.Event()
+    history_answer, history_reads = held_answer(
+        release, lambda _number: load_json_fixture("history.json")
+    )
+    mock_endpoints(aioclient_mock, history={"side_effect": history_answer})
+    coordinator = init_integration.runtime_data.coordinator
+
+    poll = hass.async_create_task(coordinator.async_refresh())
+    await spin_until(lambda: len(history_reads) == 1)
+    await send_sms(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
+    sent_at = (
+        coordinator.data.history.last_message_sent if coordinator.data.history else None
+    )
+    release.set()
+    await poll
+
+    assert (state := hass.states.get(MESSAGES_ENTITY_ID))
+    assert state.state == "3"
+    assert coordinator.data.history is not None
+    assert coordinator.data.history.last_message_sent == sent_at
+
+
+def test_loaded_entry_not_found(hass: HomeAssistant) -> None:
+    """Test an account that does not exist gives a translated error."""
+    with pytest.raises(ServiceValidationError) as exc_info:
+        async_get_loaded_entry(hass, "unknown")
+
+    assert exc_info.value.translation_key == "entry_not_found"
