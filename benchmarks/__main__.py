@@ -114,7 +114,12 @@ def main() -> None:
     )
     for name, durations in asyncio.run(_time_round_trips(repeat)).items():
         _report(f"simulator {name}", durations)
-    for result in asyncio.run(time_concurrent_sends((20, 100), latency)):
+    benchmark = asyncio.run(time_concurrent_sends((20, 100), latency))
+    sys.stdout.write(
+        f"setup of one account at {latency:g} s latency: "
+        f"{benchmark.setup_seconds:.3f} s\n"
+    )
+    for result in benchmark.results:
         sys.stdout.write(
             f"{result.count:>3} concurrent sends at {latency:g} s latency: "
             f"send_sms {result.integration_seconds:.3f} s, "

@@ -31,6 +31,15 @@ NUMBER = "+31612345678"
 
 
 @dataclass(frozen=True, slots=True)
+class SendBenchmark:
+    """What the concurrency benchmark measured."""
+
+    setup_seconds: float
+    """How long setting the account up took (imports, first poll, platforms)."""
+    results: list[ConcurrencyResult]
+
+
+@dataclass(frozen=True, slots=True)
 class ConcurrencyResult:
     """How long N concurrent sends took, through the integration and as raw POSTs."""
 
@@ -78,7 +87,7 @@ async def _integration_sends(hass: HomeAssistant, entry_id: str, count: int) -> 
 
 async def time_concurrent_sends(
     counts: tuple[int, ...], latency: float
-) -> list[ConcurrencyResult]:
+) -> SendBenchmark:
     """Time the concurrent sends for each count against a simulator with ``latency``."""
     runner = web.AppRunner(create_app(credits=1_000_000, latency=latency))
     await runner.setup()
@@ -93,13 +102,12 @@ async def time_concurrent_sends(
             "homeassistant.helpers.aiohttp_client._async_make_resolver",
             return_value=resolver,
         ):
-            results = await _run(base_url, counts)
+            return await _run(base_url, counts)
     finally:
         await runner.cleanup()
-    return results
 
 
-async def _run(base_url: str, counts: tuple[int, ...]) -> list[ConcurrencyResult]:
+async def _run(base_url: str, counts: tuple[int, ...]) -> SendBenchmark:
     """Set the integration up in a Home Assistant of its own and time the sends."""
     results: list[ConcurrencyResult] = []
     async with async_test_home_assistant() as hass:
@@ -110,8 +118,10 @@ async def _run(base_url: str, counts: tuple[int, ...]) -> list[ConcurrencyResult
             data={CONF_API_TOKEN: DEFAULT_TOKEN, CONF_URL: base_url},
         )
         entry.add_to_hass(hass)
+        start = time.perf_counter()
         await hass.config_entries.async_setup(entry.entry_id)
         await hass.async_block_till_done()
+        setup_seconds = time.perf_counter() - start
         # The first send of a country loads its number metadata: not timed.
         await _integration_sends(hass, entry.entry_id, 1)
         for count in counts:
@@ -125,4 +135,4 @@ async def _run(base_url: str, counts: tuple[int, ...]) -> list[ConcurrencyResult
             )
         await hass.config_entries.async_unload(entry.entry_id)
         await hass.async_stop(force=True)
-    return results
+    return SendBenchmark(setup_seconds=setup_seconds, results=results)
