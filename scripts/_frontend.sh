@@ -88,7 +88,7 @@ PYTHON
   requirements+=("$@")
   if ! all_installed "$venv/bin/python" "${requirements[@]}"; then
     log "Installing ${requirements[*]} into $venv"
-    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --only-binary :all: \
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --only-binary pymicro-vad,pyspeex-noise \
       "${requirements[@]}" \
       2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
   fi
