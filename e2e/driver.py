@@ -256,8 +256,8 @@ class Run:
         notify_entity = await self.add_recipient(entry_id)
         await self.send_to_recipient(notify_entity)
 
-    async def onboard(self) -> None:
-        """Create the owner through onboarding and get an access token."""
+    async def onboard(self) -> dict[str, Any]:
+        """Create the owner through onboarding; get and return its tokens."""
         client_id = self.hass_url
         answer = await self.hass.request(
             "POST",
@@ -281,6 +281,7 @@ class Run:
         )
         self.hass.token = tokens["access_token"]
         report("ok: onboarded an owner and got an access token")
+        return dict(tokens)
 
     async def wait_until_running(self) -> str:
         """Wait until Home Assistant has started; return its version."""
