@@ -23,6 +23,7 @@ from custom_components.smsservicecenter import async_setup_entry
 from custom_components.smsservicecenter.api import DEFAULT_BASE_URL
 from custom_components.smsservicecenter.const import (
     CONF_ADVANCED,
+    CONF_DAILY_CREDIT_LIMIT,
     CONF_DEFAULT_COUNTRY,
     CONF_LOW_CREDITS_THRESHOLD,
     CONF_PHONE_NUMBER,
@@ -891,7 +892,7 @@ async def test_reconfigure_flow_invalid_url(
 async def test_options_flow(
     hass: HomeAssistant, mock_config_entry: MockConfigEntry
 ) -> None:
-    """The threshold is stored as a whole number and the country as its ISO code."""
+    """The threshold and the limit are stored as whole numbers, the country as its code."""
     mock_config_entry.add_to_hass(hass)
     result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
     assert result["type"] is FlowResultType.FORM
@@ -899,19 +900,26 @@ async def test_options_flow(
     assert _suggested_values(result["data_schema"]) == {
         CONF_LOW_CREDITS_THRESHOLD: 10,
         CONF_DEFAULT_COUNTRY: "NL",
+        CONF_DAILY_CREDIT_LIMIT: None,
     }
 
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
-        {CONF_LOW_CREDITS_THRESHOLD: 25.0, CONF_DEFAULT_COUNTRY: "BE"},
+        {
+            CONF_LOW_CREDITS_THRESHOLD: 25.0,
+            CONF_DEFAULT_COUNTRY: "BE",
+            CONF_DAILY_CREDIT_LIMIT: 40.0,
+        },
     )
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert dict(mock_config_entry.options) == {
         CONF_LOW_CREDITS_THRESHOLD: 25,
         CONF_DEFAULT_COUNTRY: "BE",
+        CONF_DAILY_CREDIT_LIMIT: 40,
     }
     assert isinstance(mock_config_entry.options[CONF_LOW_CREDITS_THRESHOLD], int)
+    assert isinstance(mock_config_entry.options[CONF_DAILY_CREDIT_LIMIT], int)
 
 
 @pytest.mark.usefixtures("mock_setup_entry")
@@ -930,6 +938,7 @@ async def test_options_flow_defaults(
     assert dict(account_without_recipients.options) == {
         CONF_LOW_CREDITS_THRESHOLD: 10,
         CONF_DEFAULT_COUNTRY: "NL",
+        CONF_DAILY_CREDIT_LIMIT: 0,
     }
 
 

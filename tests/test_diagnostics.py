@@ -45,6 +45,7 @@ def packet_requests(aioclient_mock: AiohttpClientMocker) -> int:
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
+@pytest.mark.freeze_time("2026-05-04 10:00:00+00:00")
 async def test_diagnostics(
     hass: HomeAssistant,
     hass_client: ClientSessionGenerator,

@@ -38,6 +38,7 @@ import pytest
 
 from custom_components.smsservicecenter.const import (
     CONF_ADVANCED,
+    CONF_DAILY_CREDIT_LIMIT,
     CONF_PHONE_NUMBER,
     CONF_SENDNAME,
     DOMAIN,
@@ -481,3 +482,62 @@ async def test_test_mode_sends_more_than_the_balance(
         ("+31612345678", "+31687654321"),
     ]
     assert state.credits == 1
+
+
+async def test_daily_credit_limit(
+    hass: HomeAssistant, entry: ConfigEntry, state: SimulatorState
+) -> None:
+    """A limit of 3 set in the options lets 3 one-part sends through, not the 4th."""
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**entry.options, CONF_DAILY_CREDIT_LIMIT: 3}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+
+    for number in range(3):
+        await send_sms(
+            hass,
+            config_entry_id=entry.entry_id,
+            recipients=["0612345678"],
+            message=f"Alarm {number}",
+        )
+    with pytest.raises(ServiceValidationError) as exc_info:
+        await send_sms(
+            hass,
+            config_entry_id=entry.entry_id,
+            recipients=["0612345678"],
+            message="Alarm 3",
+        )
+
+    assert exc_info.value.translation_key == "daily_limit_reached"
+    assert state.requests.count(SEND_REQUEST) == 3
+    assert len(state.messages) == 3
+    used_today = _entity_id(
+        hass, Platform.SENSOR, f"{entry.entry_id}_credits_used_today"
+    )
+    assert _state(hass, used_today) == "3"
+    assert ir.async_get(hass).async_get_issue(
+        DOMAIN, f"daily_limit_reached_{entry.entry_id}"
+    )
+
+
+async def test_messages_event_after_a_send(
+    hass: HomeAssistant, entry: ConfigEntry, state: SimulatorState
+) -> None:
+    """The account's messages event entity shows `sent` with the message's ID."""
+    event_entity = _entity_id(hass, Platform.EVENT, f"{entry.entry_id}_messages")
+
+    await send_sms(
+        hass,
+        config_entry_id=entry.entry_id,
+        recipients=["0612345678"],
+        message="Hello",
+    )
+
+    event_state = hass.states.get(event_entity)
+    assert event_state is not None
+    assert event_state.attributes["event_type"] == "sent"
+    assert event_state.attributes["message_id"] == state.messages[0].id
+    assert event_state.attributes["recipients"] == 1

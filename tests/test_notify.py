@@ -548,6 +548,7 @@ async def test_legacy_notify_removed_with_entry(
     assert send_requests(mock_api) == []
 
 
+@pytest.mark.parametrize("expected_lingering_timers", [True])
 async def test_legacy_notify_kept_when_unload_fails(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:

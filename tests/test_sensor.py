@@ -23,9 +23,11 @@ if TYPE_CHECKING:
 CREDITS_ENTITY_ID = "sensor.sms_service_center_credits"
 MESSAGES_ENTITY_ID = "sensor.sms_service_center_messages_last_30_days"
 LAST_MESSAGE_ENTITY_ID = "sensor.sms_service_center_last_message_sent"
+USED_TODAY_ENTITY_ID = "sensor.sms_service_center_credits_used_today"
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default", "mock_api")
+@pytest.mark.freeze_time("2026-05-04 10:00:00+00:00")
 async def test_sensors(
     hass: HomeAssistant,
     mock_config_entry: MockConfigEntry,
@@ -55,6 +57,7 @@ async def test_history_sensors_disabled_by_default(
     }
     assert disabled_by == {
         CREDITS_ENTITY_ID: None,
+        USED_TODAY_ENTITY_ID: None,
         MESSAGES_ENTITY_ID: er.RegistryEntryDisabler.INTEGRATION,
         LAST_MESSAGE_ENTITY_ID: er.RegistryEntryDisabler.INTEGRATION,
     }

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_API_TOKEN, CONF_NAME, CONF_URL, Platform
@@ -13,15 +15,20 @@ from homeassistant.helpers import (
     issue_registry as ir,
 )
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.event import async_track_time_change
 from homeassistant.helpers.typing import ConfigType
+from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
 from .api import DEFAULT_BASE_URL, SmsServiceCenterClient
-from .const import DOMAIN
+from .const import CONF_DAILY_CREDIT_LIMIT, DEFAULT_DAILY_CREDIT_LIMIT, DOMAIN
 from .coordinator import SmsServiceCenterCoordinator
+from .daily_limit import DailyUsage
 from .issues import (
+    async_delete_daily_limit_issue,
     async_test_mode_issue_exists,
     async_update_test_mode_issue,
+    daily_limit_issue_id,
     low_credits_issue_id,
     test_mode_issue_id,
 )
@@ -31,6 +38,7 @@ from .storage import AccountStore
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
+    Platform.EVENT,
     Platform.NOTIFY,
     Platform.SENSOR,
     Platform.TEXT,
@@ -48,6 +56,8 @@ class SmsServiceCenterData:
     client: SmsServiceCenterClient
     coordinator: SmsServiceCenterCoordinator
     store: AccountStore
+    daily_usage: DailyUsage
+    """The credits used today, against the daily credit limit."""
 
 
 type SmsServiceCenterConfigEntry = ConfigEntry[SmsServiceCenterData]
@@ -74,10 +84,28 @@ async def async_setup_entry(
         # Versions before 0.2 kept the test mode flag in the repair issue only.
         await store.async_set_test_mode(async_test_mode_issue_exists(hass, entry))
     async_update_test_mode_issue(hass, entry, store.test_mode)
+    today = dt_util.now().date()
+    daily_usage = DailyUsage(
+        int(entry.options.get(CONF_DAILY_CREDIT_LIMIT, DEFAULT_DAILY_CREDIT_LIMIT)),
+        today,
+        store.credits_used_on(today),
+    )
+    if daily_usage.left(today) != 0:
+        # A new day, or the limit was raised or removed: sending works again.
+        async_delete_daily_limit_issue(hass, entry)
     coordinator = SmsServiceCenterCoordinator(hass, entry, client)
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = SmsServiceCenterData(
-        client=client, coordinator=coordinator, store=store
+        client=client, coordinator=coordinator, store=store, daily_usage=daily_usage
+    )
+    entry.async_on_unload(
+        async_track_time_change(
+            hass,
+            partial(_async_start_new_day, hass, entry),
+            hour=0,
+            minute=0,
+            second=0,
+        )
     )
 
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
@@ -97,6 +125,20 @@ async def async_setup_entry(
     )
     entry.async_on_unload(entry.add_update_listener(_async_reload_entry))
     return True
+
+
+async def _async_start_new_day(
+    hass: HomeAssistant, entry: SmsServiceCenterConfigEntry, _now: datetime
+) -> None:
+    """Start counting the credits used at 0 at midnight, and clear the limit's issue."""
+    runtime_data = entry.runtime_data
+    today = dt_util.now().date()
+    if runtime_data.daily_usage.roll_over(today):
+        runtime_data.coordinator.async_update_listeners()
+    async_delete_daily_limit_issue(hass, entry)
+    await runtime_data.store.async_set_credits_used(
+        today, runtime_data.daily_usage.used
+    )
 
 
 async def _async_reload_entry(
@@ -123,4 +165,5 @@ async def async_remove_entry(
     """Remove the repair issues and the stored data of an account that is deleted."""
     ir.async_delete_issue(hass, DOMAIN, low_credits_issue_id(entry))
     ir.async_delete_issue(hass, DOMAIN, test_mode_issue_id(entry))
+    ir.async_delete_issue(hass, DOMAIN, daily_limit_issue_id(entry))
     await AccountStore(hass, entry.entry_id).async_remove()

@@ -40,11 +40,13 @@ from .api import (
 )
 from .const import (
     CONF_ADVANCED,
+    CONF_DAILY_CREDIT_LIMIT,
     CONF_DEFAULT_COUNTRY,
     CONF_LOW_CREDITS_THRESHOLD,
     CONF_PHONE_NUMBER,
     CONF_SENDNAME,
     DEFAULT_COUNTRY,
+    DEFAULT_DAILY_CREDIT_LIMIT,
     DEFAULT_LOW_CREDITS_THRESHOLD,
     DEFAULT_TITLE,
     DOMAIN,
@@ -99,6 +101,11 @@ OPTIONS_SCHEMA = vol.Schema(
         ),
         vol.Required(CONF_DEFAULT_COUNTRY, default=DEFAULT_COUNTRY): (
             CountrySelector()
+        ),
+        vol.Required(
+            CONF_DAILY_CREDIT_LIMIT, default=DEFAULT_DAILY_CREDIT_LIMIT
+        ): NumberSelector(
+            NumberSelectorConfig(min=0, step=1, mode=NumberSelectorMode.BOX)
         ),
     }
 )
@@ -338,7 +345,7 @@ class SmsServiceCenterConfigFlow(ConfigFlow, domain=DOMAIN):
 
 
 class SmsServiceCenterOptionsFlow(OptionsFlow):
-    """Change the low credits threshold and the default country of an account.
+    """Change the low credits threshold, the default country and the daily credit limit.
 
     The account's update listener reloads it when the options change, so this is
     not an OptionsFlowWithReload (Home Assistant refuses to combine the two).
@@ -355,6 +362,7 @@ class SmsServiceCenterOptionsFlow(OptionsFlow):
                         user_input[CONF_LOW_CREDITS_THRESHOLD]
                     ),
                     CONF_DEFAULT_COUNTRY: user_input[CONF_DEFAULT_COUNTRY],
+                    CONF_DAILY_CREDIT_LIMIT: int(user_input[CONF_DAILY_CREDIT_LIMIT]),
                 }
             )
 

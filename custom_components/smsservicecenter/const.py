@@ -13,12 +13,15 @@ CONFIGURATION_URL: Final = "https://www.smsservicecenter.nl/"
 
 CONF_ADVANCED: Final = "advanced"
 CONF_LOW_CREDITS_THRESHOLD: Final = "low_credits_threshold"
+CONF_DAILY_CREDIT_LIMIT: Final = "daily_credit_limit"
 CONF_DEFAULT_COUNTRY: Final = "default_country"
 CONF_PHONE_NUMBER: Final = "phone_number"
 CONF_SENDNAME: Final = "sendname"
 
 DEFAULT_LOW_CREDITS_THRESHOLD: Final = 10
 DEFAULT_COUNTRY: Final = "NL"
+DEFAULT_DAILY_CREDIT_LIMIT: Final = 0
+"""No daily credit limit."""
 
 SUBENTRY_TYPE_RECIPIENT: Final = "recipient"
 
@@ -33,3 +36,12 @@ HISTORY_SENSOR_KEYS: Final = ("messages_last_30_days", "last_message_sent")
 
 ISSUE_LOW_CREDITS: Final = "low_credits"
 ISSUE_TEST_MODE: Final = "test_mode"
+ISSUE_DAILY_LIMIT_REACHED: Final = "daily_limit_reached"
+
+SIGNAL_MESSAGE_EVENT: Final = "smsservicecenter_message_event_{}"
+"""Dispatcher signal of a message event of an account: format it with the entry ID.
+
+Sent with the event type (``sent``, ``queued`` or ``expired``) and its attributes:
+``message_id``, ``test_mode``, ``recipients`` (a count), ``segments``,
+``credits_estimate`` and ``queued``.
+"""

@@ -27,6 +27,7 @@ async def async_get_config_entry_diagnostics(
     """Return diagnostics for a config entry, without the token or phone numbers."""
     coordinator = entry.runtime_data.coordinator
     status = coordinator.data
+    daily_usage = entry.runtime_data.daily_usage
 
     packets = coordinator.packets
     packets_error: str | None = None
@@ -52,6 +53,11 @@ async def async_get_config_entry_diagnostics(
             "credits_available": coordinator.ledger.available,
             "sendname": status.sendname,
             "history": _history_as_dict(status.history),
+        },
+        "daily_credit_limit": {
+            "limit": daily_usage.limit,
+            "day": daily_usage.day.isoformat(),
+            "credits_used": daily_usage.used,
         },
         "packets": (
             [_packet_as_dict(packet) for packet in packets]

@@ -9,7 +9,13 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 
 from .api import Packet
-from .const import CONFIGURATION_URL, DOMAIN, ISSUE_LOW_CREDITS, ISSUE_TEST_MODE
+from .const import (
+    CONFIGURATION_URL,
+    DOMAIN,
+    ISSUE_DAILY_LIMIT_REACHED,
+    ISSUE_LOW_CREDITS,
+    ISSUE_TEST_MODE,
+)
 
 if TYPE_CHECKING:
     from . import SmsServiceCenterConfigEntry
@@ -23,6 +29,11 @@ def low_credits_issue_id(entry: SmsServiceCenterConfigEntry) -> str:
 def test_mode_issue_id(entry: SmsServiceCenterConfigEntry) -> str:
     """Return the id of the test mode issue of an account."""
     return f"{ISSUE_TEST_MODE}_{entry.entry_id}"
+
+
+def daily_limit_issue_id(entry: SmsServiceCenterConfigEntry) -> str:
+    """Return the id of the daily limit issue of an account."""
+    return f"{ISSUE_DAILY_LIMIT_REACHED}_{entry.entry_id}"
 
 
 def packet_to_restore_balance(
@@ -120,3 +131,31 @@ def async_update_test_mode_issue(
         translation_key=ISSUE_TEST_MODE,
         translation_placeholders={"account": entry.title},
     )
+
+
+@callback
+def async_create_daily_limit_issue(
+    hass: HomeAssistant, entry: SmsServiceCenterConfigEntry, limit: int
+) -> None:
+    """Tell the user that a send was refused because of the daily credit limit.
+
+    Cleared at midnight, and when the account is set up again with credits left
+    today (after the limit was raised).
+    """
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        daily_limit_issue_id(entry),
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key=ISSUE_DAILY_LIMIT_REACHED,
+        translation_placeholders={"account": entry.title, "limit": str(limit)},
+    )
+
+
+@callback
+def async_delete_daily_limit_issue(
+    hass: HomeAssistant, entry: SmsServiceCenterConfigEntry
+) -> None:
+    """Remove the daily limit issue of an account."""
+    ir.async_delete_issue(hass, DOMAIN, daily_limit_issue_id(entry))

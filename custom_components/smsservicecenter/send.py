@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.util import dt as dt_util
 
 from .api import (
     SENDNAME_PATTERN,
@@ -19,9 +21,16 @@ from .api import (
     SmsServiceCenterResponseError,
     mask_phone_number,
 )
-from .const import CONF_DEFAULT_COUNTRY, DEFAULT_COUNTRY, DOMAIN, LOGGER
+from .const import (
+    CONF_DEFAULT_COUNTRY,
+    DEFAULT_COUNTRY,
+    DOMAIN,
+    LOGGER,
+    SIGNAL_MESSAGE_EVENT,
+)
+from .daily_limit import DailyLimitReachedError, DailyReservation
 from .errors import api_error_to_home_assistant_error
-from .issues import async_update_test_mode_issue
+from .issues import async_create_daily_limit_issue, async_update_test_mode_issue
 from .ledger import InsufficientCreditsError, Reservation
 from .message import (
     Encoding,
@@ -133,6 +142,37 @@ async def _async_normalize_recipients(
         ) from err
 
 
+@callback
+def _reserve_daily(
+    hass: HomeAssistant, entry: SmsServiceCenterConfigEntry, cost: int
+) -> DailyReservation:
+    """Reserve the cost of a send in today's allowance, or refuse the send.
+
+    A refusal raises the daily limit repair issue too, which tells the user
+    where to raise the limit.
+    """
+    try:
+        return entry.runtime_data.daily_usage.reserve(cost, dt_util.now().date())
+    except DailyLimitReachedError as err:
+        async_create_daily_limit_issue(hass, entry, err.limit)
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="daily_limit_reached",
+            translation_placeholders={
+                "credits_estimate": str(cost),
+                "limit": str(err.limit),
+                "left": str(err.left),
+            },
+        ) from err
+
+
+async def _async_save_daily_usage(entry: SmsServiceCenterConfigEntry) -> None:
+    """Store the credits used today, so that a restart keeps counting them."""
+    runtime_data = entry.runtime_data
+    usage = runtime_data.daily_usage
+    await runtime_data.store.async_set_credits_used(usage.day, usage.used)
+
+
 async def _async_reserve(
     hass: HomeAssistant, entry: SmsServiceCenterConfigEntry, cost: int
 ) -> Reservation:
@@ -180,9 +220,10 @@ async def async_send_sms(
 ) -> SendOutcome:
     """Check the input, then send the message to all recipients in one request.
 
-    Nothing is sent when the input is invalid or the account lacks the credits:
-    the cost is reserved in the account's credit ledger first, so concurrent
-    sends go out concurrently and still never overdraw. The request is never
+    Nothing is sent when the input is invalid, the account lacks the credits or
+    the send would take the day over the daily credit limit: the cost is
+    reserved in today's allowance and in the account's credit ledger first, so
+    concurrent sends go out concurrently and still never overdraw. The request is never
     retried: when the connection is lost after it may have reached the server,
     or the server accepted it but its answer cannot be read, the error says the
     message may have been sent. Afterwards the balance is read again once, in the
@@ -201,10 +242,16 @@ async def async_send_sms(
     runtime_data = entry.runtime_data
     coordinator = runtime_data.coordinator
 
-    # Test mode sends cost nothing; the provider refuses a live send it cannot bill.
-    reservation = await _async_reserve(
-        hass, entry, 0 if runtime_data.store.test_mode else credits_estimate
-    )
+    # The account may have left test mode: the daily limit always holds the cost.
+    daily_reservation = _reserve_daily(hass, entry, credits_estimate)
+    try:
+        # Test mode sends cost nothing; the provider refuses a live send it cannot bill.
+        reservation = await _async_reserve(
+            hass, entry, 0 if runtime_data.store.test_mode else credits_estimate
+        )
+    except BaseException:
+        daily_reservation.release()
+        raise
     LOGGER.debug(
         "Sending %s SMS of %d segment(s) to %s",
         info.encoding,
@@ -215,16 +262,20 @@ async def async_send_sms(
         result = await runtime_data.client.send(numbers, message, sendname)
     except SmsServiceCenterInsufficientCreditsError as err:
         reservation.release()
+        daily_reservation.release()
         available = await _async_balance_after_refusal(coordinator, err)
         raise _insufficient_credits(credits_estimate, available) from err
     except SmsServiceCenterError as err:
         if not _may_have_been_sent(err):
             reservation.release()
+            daily_reservation.release()
             raise api_error_to_home_assistant_error(hass, entry, err) from err
         # Booked as spent, to be safe; the balance read after it tells the truth,
         # and the credits and history sensors help the user check what happened.
         reservation.commit(accepted=False)
+        daily_reservation.commit()
         coordinator.async_sent(accepted=False)
+        await _async_save_daily_usage(entry)
         raise HomeAssistantError(
             translation_domain=DOMAIN,
             translation_key="send_outcome_unknown",
@@ -233,15 +284,33 @@ async def async_send_sms(
     except asyncio.CancelledError:
         # The caller gave up while the request was out: it may have been sent.
         reservation.commit(accepted=False)
+        daily_reservation.commit()
         coordinator.async_sent(accepted=False)
+        hass.async_create_task(_async_save_daily_usage(entry))
         raise
-    reservation.commit(cost=0 if result.test_mode else credits_estimate)
+    cost = 0 if result.test_mode else credits_estimate
+    reservation.commit(cost=cost)
+    daily_reservation.commit(cost=cost)
     coordinator.async_sent(accepted=True)
     LOGGER.debug(
         "SMS %s sent to %s (test mode: %s)", result.message_id, masked, result.test_mode
     )
+    async_dispatcher_send(
+        hass,
+        SIGNAL_MESSAGE_EVENT.format(entry.entry_id),
+        "sent",
+        {
+            "message_id": result.message_id,
+            "test_mode": result.test_mode,
+            "recipients": len(numbers),
+            "segments": info.segments,
+            "credits_estimate": credits_estimate,
+            "queued": False,
+        },
+    )
     await runtime_data.store.async_set_test_mode(result.test_mode)
     async_update_test_mode_issue(hass, entry, result.test_mode)
+    await _async_save_daily_usage(entry)
     return SendOutcome(
         message_id=result.message_id,
         test_mode=result.test_mode,

@@ -1,4 +1,4 @@
-"""Sensors of an SMS Service Center account: credits and sent-message history."""
+"""Sensors of an SMS Service Center account: credits, daily usage and sent-message history."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.util import dt as dt_util
 
 from . import SmsServiceCenterConfigEntry
 from .const import HISTORY_SENSOR_KEYS
@@ -60,6 +61,12 @@ SENSORS: tuple[SmsServiceCenterSensorEntityDescription, ...] = (
     ),
 )
 
+CREDITS_USED_TODAY = SensorEntityDescription(
+    key="credits_used_today",
+    translation_key="credits_used_today",
+    state_class=SensorStateClass.TOTAL,
+)
+
 
 async def async_setup_entry(
     hass: HomeAssistant,
@@ -69,8 +76,13 @@ async def async_setup_entry(
     """Set up the sensors of an account."""
     coordinator = entry.runtime_data.coordinator
     async_add_entities(
-        SmsServiceCenterSensorEntity(coordinator, description)
-        for description in SENSORS
+        [
+            *(
+                SmsServiceCenterSensorEntity(coordinator, description)
+                for description in SENSORS
+            ),
+            SmsServiceCenterCreditsUsedTodaySensor(coordinator, CREDITS_USED_TODAY),
+        ]
     )
 
 
@@ -100,3 +112,28 @@ class SmsServiceCenterSensorEntity(SmsServiceCenterEntity, SensorEntity):
     def native_value(self) -> int | datetime | None:
         """Return the current value."""
         return self.entity_description.value_fn(self.coordinator.data)
+
+
+class SmsServiceCenterCreditsUsedTodaySensor(SmsServiceCenterEntity, SensorEntity):
+    """The credits live sends used today, which the daily credit limit counts.
+
+    Counted by the integration itself: known while the provider cannot be reached.
+    It starts again at 0 at midnight, in Home Assistant's time zone, when the
+    account starts the new day.
+    """
+
+    @property
+    def available(self) -> bool:
+        """Return True: the count does not come from the provider."""
+        return True
+
+    @property
+    def native_value(self) -> int:
+        """Return the credits used today."""
+        return self.coordinator.config_entry.runtime_data.daily_usage.used
+
+    @property
+    def last_reset(self) -> datetime:
+        """Return the start of the day the count is for: local midnight."""
+        usage = self.coordinator.config_entry.runtime_data.daily_usage
+        return dt_util.start_of_local_day(usage.day)

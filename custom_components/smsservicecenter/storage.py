@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, TypedDict
 
 from homeassistant.core import HomeAssistant
@@ -17,6 +18,10 @@ class StoredAccount(TypedDict):
 
     test_mode: bool
     """Whether the last send was answered in test mode (sends then cost nothing)."""
+    day: str | None
+    """The day, an ISO date in Home Assistant's time zone, that ``credits_used`` counts."""
+    credits_used: int
+    """The credits live sends used on that day, for the daily credit limit."""
 
 
 class AccountStore:
@@ -27,14 +32,20 @@ class AccountStore:
         self._store: Store[dict[str, Any]] = Store(
             hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}"
         )
-        self._data = StoredAccount(test_mode=False)
+        self._data = StoredAccount(test_mode=False, day=None, credits_used=0)
 
     async def async_load(self) -> bool:
         """Load the stored data; return False when nothing was stored yet."""
         stored = await self._store.async_load()
         if stored is None:
             return False
-        self._data = StoredAccount(test_mode=bool(stored.get("test_mode", False)))
+        day = stored.get("day")
+        credits_used = stored.get("credits_used")
+        self._data = StoredAccount(
+            test_mode=bool(stored.get("test_mode", False)),
+            day=day if isinstance(day, str) else None,
+            credits_used=credits_used if isinstance(credits_used, int) else 0,
+        )
         return True
 
     @property
@@ -47,6 +58,23 @@ class AccountStore:
         if test_mode == self._data["test_mode"]:
             return
         self._data["test_mode"] = test_mode
+        await self._store.async_save(dict(self._data))
+
+    def credits_used_on(self, day: date) -> int:
+        """Return the credits stored as used on ``day``: 0 when another day is stored."""
+        if self._data["day"] != day.isoformat():
+            return 0
+        return self._data["credits_used"]
+
+    async def async_set_credits_used(self, day: date, credits_used: int) -> None:
+        """Remember the credits used on ``day``."""
+        if (
+            self._data["day"] == day.isoformat()
+            and self._data["credits_used"] == credits_used
+        ):
+            return
+        self._data["day"] = day.isoformat()
+        self._data["credits_used"] = credits_used
         await self._store.async_save(dict(self._data))
 
     async def async_remove(self) -> None:

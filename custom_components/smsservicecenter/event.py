@@ -1,0 +1,65 @@
+"""The message events of an SMS Service Center account: sent, queued, expired."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.components.event import EventEntity, EventEntityDescription
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from . import SmsServiceCenterConfigEntry
+from .const import SIGNAL_MESSAGE_EVENT
+from .entity import account_device_info
+
+PARALLEL_UPDATES = 0
+
+MESSAGES = EventEntityDescription(
+    key="messages",
+    translation_key="messages",
+    event_types=["sent", "queued", "expired"],
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: SmsServiceCenterConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Set up the message event entity of an account."""
+    async_add_entities([SmsServiceCenterMessagesEvent(entry)])
+
+
+class SmsServiceCenterMessagesEvent(EventEntity):
+    """Fires when a message of the account was sent, queued or expired in the outbox.
+
+    The attributes describe the message without its recipients' numbers: their
+    count, the segments, the credits it was expected to cost, its message ID.
+    """
+
+    _attr_has_entity_name = True
+    entity_description = MESSAGES
+
+    def __init__(self, entry: SmsServiceCenterConfigEntry) -> None:
+        """Initialize the entity on the account's device."""
+        self._entry_id = entry.entry_id
+        self._attr_unique_id = f"{entry.entry_id}_{MESSAGES.key}"
+        self._attr_device_info = account_device_info(entry)
+
+    async def async_added_to_hass(self) -> None:
+        """Listen to the account's message events."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass,
+                SIGNAL_MESSAGE_EVENT.format(self._entry_id),
+                self._async_handle_event,
+            )
+        )
+
+    @callback
+    def _async_handle_event(self, event_type: str, attributes: dict[str, Any]) -> None:
+        """Fire the event."""
+        self._trigger_event(event_type, attributes)
+        self.async_write_ha_state()
