@@ -8,6 +8,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 import logging
 import threading
+import time
 from typing import Any
 from unittest.mock import patch
 
@@ -76,11 +77,17 @@ def credits_requests(aioclient_mock: AiohttpClientMocker) -> int:
 
 
 async def spin_until(condition: Callable[[], bool]) -> None:
-    """Let the event loop run until ``condition`` holds (a bounded number of turns)."""
-    for _ in range(500):
+    """Let the event loop run until ``condition`` holds, for at most ten seconds.
+
+    Sends normalise their numbers in executor threads, so the loop does not only
+    need turns: between checks it waits for a short sleep in a thread (real time,
+    which a frozen clock does not stop).
+    """
+    loop = asyncio.get_running_loop()
+    for _ in range(2000):
         if condition():
             return
-        await asyncio.sleep(0)
+        await loop.run_in_executor(None, time.sleep, 0.005)
     pytest.fail("The condition was not reached")
 
 
