@@ -26,6 +26,7 @@ from custom_components.smsservicecenter.const import (
     CONF_DAILY_CREDIT_LIMIT,
     CONF_DEFAULT_COUNTRY,
     CONF_LOW_CREDITS_THRESHOLD,
+    CONF_OUTBOX_MINUTES,
     CONF_PHONE_NUMBER,
     CONF_SENDNAME,
     DOMAIN,
@@ -892,7 +893,7 @@ async def test_reconfigure_flow_invalid_url(
 async def test_options_flow(
     hass: HomeAssistant, mock_config_entry: MockConfigEntry
 ) -> None:
-    """The threshold and the limit are stored as whole numbers, the country as its code."""
+    """The numbers are stored as whole numbers and the country as its ISO code."""
     mock_config_entry.add_to_hass(hass)
     result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
     assert result["type"] is FlowResultType.FORM
@@ -901,6 +902,7 @@ async def test_options_flow(
         CONF_LOW_CREDITS_THRESHOLD: 10,
         CONF_DEFAULT_COUNTRY: "NL",
         CONF_DAILY_CREDIT_LIMIT: None,
+        CONF_OUTBOX_MINUTES: None,
     }
 
     result = await hass.config_entries.options.async_configure(
@@ -909,6 +911,7 @@ async def test_options_flow(
             CONF_LOW_CREDITS_THRESHOLD: 25.0,
             CONF_DEFAULT_COUNTRY: "BE",
             CONF_DAILY_CREDIT_LIMIT: 40.0,
+            CONF_OUTBOX_MINUTES: 0.0,
         },
     )
 
@@ -917,9 +920,11 @@ async def test_options_flow(
         CONF_LOW_CREDITS_THRESHOLD: 25,
         CONF_DEFAULT_COUNTRY: "BE",
         CONF_DAILY_CREDIT_LIMIT: 40,
+        CONF_OUTBOX_MINUTES: 0,
     }
     assert isinstance(mock_config_entry.options[CONF_LOW_CREDITS_THRESHOLD], int)
     assert isinstance(mock_config_entry.options[CONF_DAILY_CREDIT_LIMIT], int)
+    assert isinstance(mock_config_entry.options[CONF_OUTBOX_MINUTES], int)
 
 
 @pytest.mark.usefixtures("mock_setup_entry")
@@ -939,6 +944,7 @@ async def test_options_flow_defaults(
         CONF_LOW_CREDITS_THRESHOLD: 10,
         CONF_DEFAULT_COUNTRY: "NL",
         CONF_DAILY_CREDIT_LIMIT: 0,
+        CONF_OUTBOX_MINUTES: 60,
     }
 
 

@@ -24,7 +24,10 @@ from custom_components.smsservicecenter.const import (
     CONF_DAILY_CREDIT_LIMIT,
     CONF_DEFAULT_COUNTRY,
     CONF_LOW_CREDITS_THRESHOLD,
+    CONF_OUTBOX_MINUTES,
     DOMAIN,
+    OUTBOX_RETRY_MAX,
+    OUTBOX_RETRY_MIN,
 )
 from custom_components.smsservicecenter.daily_limit import DailyUsage
 
@@ -39,6 +42,7 @@ from .conftest import (
     send_sms,
     setup_integration,
 )
+from .test_outbox import CONNECTION_REFUSED, queued_count, tick
 from .test_send_concurrency import held_answer, sent_json, spin_until, start_sends
 
 USED_TODAY_ENTITY_ID = "sensor.sms_service_center_credits_used_today"
@@ -50,7 +54,7 @@ MORNING = "2026-05-04 17:00:00+00:00"
 TODAY = "2026-05-04"
 
 
-def limited_account(limit: int) -> MockConfigEntry:
+def limited_account(limit: int, outbox_minutes: int = 60) -> MockConfigEntry:
     """Return an account with a daily credit limit of ``limit``."""
     return MockConfigEntry(
         domain=DOMAIN,
@@ -61,16 +65,20 @@ def limited_account(limit: int) -> MockConfigEntry:
             CONF_LOW_CREDITS_THRESHOLD: 10,
             CONF_DEFAULT_COUNTRY: "NL",
             CONF_DAILY_CREDIT_LIMIT: limit,
+            CONF_OUTBOX_MINUTES: outbox_minutes,
         },
     )
 
 
 async def setup_limited(
-    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, limit: int
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    limit: int,
+    outbox_minutes: int = 60,
 ) -> MockConfigEntry:
     """Set up an account with a daily credit limit against the mocked API."""
     mock_endpoints(aioclient_mock)
-    entry = limited_account(limit)
+    entry = limited_account(limit, outbox_minutes)
     await setup_integration(hass, entry)
     return entry
 
@@ -181,7 +189,7 @@ async def test_send_that_certainly_failed_gives_its_credits_back(
     hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
 ) -> None:
     """Test a send the provider refused before processing it does not count."""
-    await setup_limited(hass, aioclient_mock, 1)
+    await setup_limited(hass, aioclient_mock, 1, outbox_minutes=0)
     mock_endpoints(aioclient_mock, send={"status": 429})
 
     with pytest.raises(HomeAssistantError):
@@ -190,6 +198,35 @@ async def test_send_that_certainly_failed_gives_its_credits_back(
     assert used_today(hass) == "0"
     mock_endpoints(aioclient_mock)
     await send_one(hass)
+    assert used_today(hass) == "1"
+
+
+@pytest.mark.freeze_time("2026-05-04 23:30:00-07:00")
+async def test_queued_message_counts_when_it_is_sent(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Test a message in the outbox counts once it goes out, and waits while it cannot."""
+    await setup_limited(hass, aioclient_mock, 1)
+    mock_endpoints(aioclient_mock, send=CONNECTION_REFUSED)
+    response = await send_one(hass)
+    assert response["queued"] is True
+    assert used_today(hass) == "0"
+
+    # A direct send uses today's only credit: the queued message must wait.
+    mock_endpoints(aioclient_mock)
+    await send_one(hass)
+    assert used_today(hass) == "1"
+    await tick(hass, freezer, OUTBOX_RETRY_MIN)
+    assert len(send_requests(aioclient_mock)) == 1
+    assert queued_count(hass) == 1
+
+    # After midnight it goes out, before it expires, and counts then.
+    freezer.move_to("2026-05-05 00:00:00-07:00")
+    await tick(hass, freezer, OUTBOX_RETRY_MAX)
+    assert len(send_requests(aioclient_mock)) == 2
+    assert queued_count(hass) == 0
     assert used_today(hass) == "1"
 
 

@@ -9,6 +9,7 @@ unloaded at the end of its test, so no coordinator timer or connection lingers.
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Awaitable, Callable
+from datetime import timedelta
 
 from aiohttp import web
 from aiohttp.test_utils import TestServer
@@ -34,7 +35,9 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
+from homeassistant.util import dt as dt_util
 import pytest
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.smsservicecenter.const import (
     CONF_ADVANCED,
@@ -44,6 +47,7 @@ from custom_components.smsservicecenter.const import (
     DOMAIN,
     ISSUE_LOW_CREDITS,
     ISSUE_TEST_MODE,
+    OUTBOX_RETRY_MIN,
     SUBENTRY_TYPE_RECIPIENT,
 )
 from simulator.app import SIMULATOR_STATE, SimulatorState, create_app
@@ -235,6 +239,7 @@ async def test_send_sms_one_request_normalised_numbers(
         "encoding": "gsm7",
         "segments": 1,
         "credits_estimate": 2,
+        "queued": False,
     }
     assert state.credits == 98
     # The balance is read again once the sends have settled, in the background.
@@ -429,6 +434,54 @@ async def test_send_may_have_been_sent(
     assert state.messages == []
     # The account was polled again, so the sensors help to check what happened.
     assert CREDITS_REQUEST in state.requests[state.requests.index(SEND_REQUEST) :]
+
+
+async def test_outbox_sends_once_the_simulator_is_back(
+    hass: HomeAssistant,
+    aiohttp_server: AiohttpServer,
+    simulator: TestServer,
+    entry: ConfigEntry,
+) -> None:
+    """A send while the simulator is down waits, and arrives once when it is back."""
+    port = simulator.port
+    await simulator.close()
+    # Let Home Assistant's session see its kept-alive connections closed.
+    await hass.async_block_till_done()
+
+    response = await send_sms(
+        hass,
+        config_entry_id=entry.entry_id,
+        recipients=["0612345678"],
+        message="Sent when you are back",
+    )
+    assert response is not None
+    assert response["queued"] is True
+    assert response["message_id"] is None
+    assert _state(hass, "sensor.sms_service_center_queued_messages") == "1"
+
+    restarted = await aiohttp_server(
+        create_app(
+            token=TOKEN, credits=100, sendname=SIMULATOR_SENDNAME, test_mode=False
+        ),
+        host="127.0.0.1",
+        port=port,
+    )
+    async_fire_time_changed(hass, dt_util.utcnow() + OUTBOX_RETRY_MIN)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=10))
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    state: SimulatorState = restarted.app[SIMULATOR_STATE]
+    assert state.requests.count(SEND_REQUEST) == 1
+    [sent] = state.messages
+    assert sent.numbers == ("+31612345678",)
+    assert sent.message == "Sent when you are back"
+    assert _state(hass, "sensor.sms_service_center_queued_messages") == "0"
+    event = hass.states.get("event.sms_service_center_messages")
+    assert event is not None
+    assert event.attributes["event_type"] == "sent"
+    assert event.attributes["queued"] is True
+    assert event.attributes["message_id"] == sent.id
 
 
 @pytest.mark.parametrize("simulator_test_mode", [True])

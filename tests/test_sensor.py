@@ -60,6 +60,7 @@ async def test_history_sensors_disabled_by_default(
         USED_TODAY_ENTITY_ID: None,
         MESSAGES_ENTITY_ID: er.RegistryEntryDisabler.INTEGRATION,
         LAST_MESSAGE_ENTITY_ID: er.RegistryEntryDisabler.INTEGRATION,
+        "sensor.sms_service_center_queued_messages": None,
     }
     assert hass.states.get(MESSAGES_ENTITY_ID) is None
     assert hass.states.get(LAST_MESSAGE_ENTITY_ID) is None

@@ -412,13 +412,6 @@ async def test_credits_check_fails(
             "api_error",
             id="api_error",
         ),
-        # A request refused before it was handled says the message was not sent.
-        pytest.param(
-            {"status": HTTPStatus.TOO_MANY_REQUESTS},
-            "busy or unavailable",
-            "cannot_connect",
-            id="rate_limited",
-        ),
         # A send the server did not accept (3xx/4xx) is not reported as maybe sent.
         pytest.param(
             {"status": HTTPStatus.UNPROCESSABLE_ENTITY, "json": {"message": "Invalid"}},

@@ -33,6 +33,8 @@ from .issues import (
     test_mode_issue_id,
 )
 from .notify import ATTR_ENTRY_ID
+from .outbox import Outbox, outbox_store
+from .send import async_send_queued
 from .services import async_setup_services
 from .storage import AccountStore
 
@@ -58,6 +60,7 @@ class SmsServiceCenterData:
     store: AccountStore
     daily_usage: DailyUsage
     """The credits used today, against the daily credit limit."""
+    outbox: Outbox
 
 
 type SmsServiceCenterConfigEntry = ConfigEntry[SmsServiceCenterData]
@@ -93,10 +96,18 @@ async def async_setup_entry(
     if daily_usage.left(today) != 0:
         # A new day, or the limit was raised or removed: sending works again.
         async_delete_daily_limit_issue(hass, entry)
+    outbox = Outbox(
+        hass, entry, lambda message: async_send_queued(hass, entry, message)
+    )
+    await outbox.async_load()
     coordinator = SmsServiceCenterCoordinator(hass, entry, client)
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = SmsServiceCenterData(
-        client=client, coordinator=coordinator, store=store, daily_usage=daily_usage
+        client=client,
+        coordinator=coordinator,
+        store=store,
+        daily_usage=daily_usage,
+        outbox=outbox,
     )
     entry.async_on_unload(
         async_track_time_change(
@@ -109,6 +120,8 @@ async def async_setup_entry(
     )
 
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    # Once the entities are there, to see what the outbox sends.
+    outbox.async_start(coordinator)
     # The legacy notify service has no config entry support: it comes with the
     # account through discovery. Not started eagerly, so the task runs once Home
     # Assistant has marked the account loaded; the service is only set up for a
@@ -162,8 +175,9 @@ async def async_unload_entry(
 async def async_remove_entry(
     hass: HomeAssistant, entry: SmsServiceCenterConfigEntry
 ) -> None:
-    """Remove the repair issues and the stored data of an account that is deleted."""
+    """Remove the repair issues, the stored data and the outbox of a deleted account."""
     ir.async_delete_issue(hass, DOMAIN, low_credits_issue_id(entry))
     ir.async_delete_issue(hass, DOMAIN, test_mode_issue_id(entry))
     ir.async_delete_issue(hass, DOMAIN, daily_limit_issue_id(entry))
     await AccountStore(hass, entry.entry_id).async_remove()
+    await outbox_store(hass, entry.entry_id).async_remove()

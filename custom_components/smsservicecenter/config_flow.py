@@ -12,7 +12,7 @@ from homeassistant.config_entries import (
     OptionsFlow,
     SubentryFlowResult,
 )
-from homeassistant.const import CONF_API_TOKEN, CONF_NAME, CONF_URL
+from homeassistant.const import CONF_API_TOKEN, CONF_NAME, CONF_URL, UnitOfTime
 from homeassistant.core import callback
 from homeassistant.data_entry_flow import AbortFlow, section
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
@@ -43,11 +43,13 @@ from .const import (
     CONF_DAILY_CREDIT_LIMIT,
     CONF_DEFAULT_COUNTRY,
     CONF_LOW_CREDITS_THRESHOLD,
+    CONF_OUTBOX_MINUTES,
     CONF_PHONE_NUMBER,
     CONF_SENDNAME,
     DEFAULT_COUNTRY,
     DEFAULT_DAILY_CREDIT_LIMIT,
     DEFAULT_LOW_CREDITS_THRESHOLD,
+    DEFAULT_OUTBOX_MINUTES,
     DEFAULT_TITLE,
     DOMAIN,
     SUBENTRY_TYPE_RECIPIENT,
@@ -106,6 +108,16 @@ OPTIONS_SCHEMA = vol.Schema(
             CONF_DAILY_CREDIT_LIMIT, default=DEFAULT_DAILY_CREDIT_LIMIT
         ): NumberSelector(
             NumberSelectorConfig(min=0, step=1, mode=NumberSelectorMode.BOX)
+        ),
+        vol.Required(
+            CONF_OUTBOX_MINUTES, default=DEFAULT_OUTBOX_MINUTES
+        ): NumberSelector(
+            NumberSelectorConfig(
+                min=0,
+                step=1,
+                mode=NumberSelectorMode.BOX,
+                unit_of_measurement=UnitOfTime.MINUTES,
+            )
         ),
     }
 )
@@ -345,7 +357,10 @@ class SmsServiceCenterConfigFlow(ConfigFlow, domain=DOMAIN):
 
 
 class SmsServiceCenterOptionsFlow(OptionsFlow):
-    """Change the low credits threshold, the default country and the daily credit limit.
+    """Change the account's options.
+
+    The low credits threshold, the default country, the daily credit limit and
+    how long the outbox keeps a message.
 
     The account's update listener reloads it when the options change, so this is
     not an OptionsFlowWithReload (Home Assistant refuses to combine the two).
@@ -363,6 +378,7 @@ class SmsServiceCenterOptionsFlow(OptionsFlow):
                     ),
                     CONF_DEFAULT_COUNTRY: user_input[CONF_DEFAULT_COUNTRY],
                     CONF_DAILY_CREDIT_LIMIT: int(user_input[CONF_DAILY_CREDIT_LIMIT]),
+                    CONF_OUTBOX_MINUTES: int(user_input[CONF_OUTBOX_MINUTES]),
                 }
             )
 

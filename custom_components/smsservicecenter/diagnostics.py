@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.diagnostics import REDACTED, async_redact_data
 from homeassistant.const import CONF_API_TOKEN, CONF_UNIQUE_ID
+from homeassistant.util import dt as dt_util
 
 from .api import Packet, SmsServiceCenterError
 from .const import CONF_PHONE_NUMBER, SUBENTRY_TYPE_RECIPIENT
@@ -65,6 +66,19 @@ async def async_get_config_entry_diagnostics(
             else None
         ),
         "packets_error": packets_error,
+        "outbox": _outbox_as_dict(entry),
+    }
+
+
+def _outbox_as_dict(entry: SmsServiceCenterConfigEntry) -> dict[str, Any]:
+    """Return how many messages wait and for how long: never their numbers or texts."""
+    now = dt_util.utcnow()
+    messages = entry.runtime_data.outbox.messages
+    return {
+        "queued_messages": len(messages),
+        "ages_seconds": [
+            round((now - message.queued_at).total_seconds()) for message in messages
+        ],
     }
 
 

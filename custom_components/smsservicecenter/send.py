@@ -5,29 +5,28 @@ from __future__ import annotations
 import asyncio
 from contextlib import suppress
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING
+from uuid import uuid4
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.util import dt as dt_util
 
 from .api import (
     SENDNAME_PATTERN,
+    SendResult,
+    SmsServiceCenterApiError,
+    SmsServiceCenterAuthenticationError,
     SmsServiceCenterConnectionError,
     SmsServiceCenterError,
     SmsServiceCenterInsufficientCreditsError,
     SmsServiceCenterResponseError,
+    SmsServiceCenterValidationError,
     mask_phone_number,
 )
-from .const import (
-    CONF_DEFAULT_COUNTRY,
-    DEFAULT_COUNTRY,
-    DOMAIN,
-    LOGGER,
-    SIGNAL_MESSAGE_EVENT,
-)
+from .const import CONF_DEFAULT_COUNTRY, DEFAULT_COUNTRY, DOMAIN, LOGGER
 from .daily_limit import DailyLimitReachedError, DailyReservation
 from .errors import api_error_to_home_assistant_error
 from .issues import async_create_daily_limit_issue, async_update_test_mode_issue
@@ -38,6 +37,7 @@ from .message import (
     analyze_message,
     normalize_phone_numbers,
 )
+from .outbox import Delivery, QueuedMessage, async_send_message_event
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -52,7 +52,8 @@ if TYPE_CHECKING:
 class SendOutcome:
     """What one accepted send request did."""
 
-    message_id: str
+    message_id: str | None
+    """None when the message was queued in the outbox."""
     test_mode: bool
     recipients: tuple[str, ...]
     """The numbers the message was sent to: E.164, de-duplicated, in the order given."""
@@ -60,6 +61,8 @@ class SendOutcome:
     segments: int
     credits_estimate: int
     """Segments times recipients: what the send is expected to cost."""
+    queued: bool = False
+    """Whether the message waits in the outbox: it could not be sent now."""
 
     def as_dict(self) -> JsonObjectType:
         """Return the outcome as action response data."""
@@ -70,6 +73,7 @@ class SendOutcome:
             "encoding": self.encoding.value,
             "segments": self.segments,
             "credits_estimate": self.credits_estimate,
+            "queued": self.queued,
         }
 
 
@@ -226,8 +230,11 @@ async def async_send_sms(
     concurrent sends go out concurrently and still never overdraw. The request is never
     retried: when the connection is lost after it may have reached the server,
     or the server accepted it but its answer cannot be read, the error says the
-    message may have been sent. Afterwards the balance is read again once, in the
-    background, when the sends have settled.
+    message may have been sent. When the request certainly did not reach the
+    server and the account's outbox is on, the message is queued there instead
+    of raising: the outcome then says ``queued``, without a message ID.
+    Afterwards the balance is read again once, in the background, when the sends
+    have settled.
     """
     if not message.strip():
         raise ServiceValidationError(
@@ -238,6 +245,159 @@ async def async_send_sms(
         validate_sendname(sendname)
     info = analyze_message(message)
     credits_estimate = info.segments * len(numbers)
+    try:
+        result = await _async_send_request(
+            hass,
+            entry,
+            numbers=numbers,
+            message=message,
+            sendname=sendname,
+            credits_estimate=credits_estimate,
+        )
+    except SmsServiceCenterError as err:
+        if _may_have_been_sent(err):
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="send_outcome_unknown",
+                translation_placeholders={"error": str(err)},
+            ) from err
+        if not _certainly_not_sent(err) or not entry.runtime_data.outbox.enabled:
+            raise api_error_to_home_assistant_error(hass, entry, err) from err
+        queued = QueuedMessage(
+            id=str(uuid4()),
+            numbers=tuple(numbers),
+            message=message,
+            sendname=sendname,
+            queued_at=dt_util.utcnow(),
+            segments=info.segments,
+            credits_estimate=credits_estimate,
+        )
+        await _async_queue(hass, entry, queued, err)
+        return SendOutcome(
+            message_id=None,
+            test_mode=entry.runtime_data.store.test_mode,
+            recipients=queued.numbers,
+            encoding=info.encoding,
+            segments=info.segments,
+            credits_estimate=credits_estimate,
+            queued=True,
+        )
+    async_send_message_event(
+        hass,
+        entry.entry_id,
+        "sent",
+        message_id=result.message_id,
+        test_mode=result.test_mode,
+        recipients=len(numbers),
+        segments=info.segments,
+        credits_estimate=credits_estimate,
+        queued=False,
+    )
+    return SendOutcome(
+        message_id=result.message_id,
+        test_mode=result.test_mode,
+        recipients=tuple(numbers),
+        encoding=info.encoding,
+        segments=info.segments,
+        credits_estimate=credits_estimate,
+    )
+
+
+async def _async_queue(
+    hass: HomeAssistant,
+    entry: SmsServiceCenterConfigEntry,
+    message: QueuedMessage,
+    err: SmsServiceCenterError,
+) -> None:
+    """Put a message that certainly was not sent in the account's outbox."""
+    outbox = entry.runtime_data.outbox
+    LOGGER.warning(
+        "An SMS could not be sent (%s); it waits in the outbox for up to %d minutes",
+        err,
+        outbox.max_age // timedelta(minutes=1),
+    )
+    await outbox.async_add(message)
+    async_send_message_event(
+        hass,
+        entry.entry_id,
+        "queued",
+        message_id=None,
+        test_mode=entry.runtime_data.store.test_mode,
+        recipients=len(message.numbers),
+        segments=message.segments,
+        credits_estimate=message.credits_estimate,
+        queued=True,
+    )
+
+
+async def async_send_queued(
+    hass: HomeAssistant, entry: SmsServiceCenterConfigEntry, message: QueuedMessage
+) -> Delivery:
+    """Try once to send a message from the outbox, under the same credit rules.
+
+    A message the account cannot pay for now, or whose request certainly did not
+    reach the server, stays in the outbox (until it expires: credits may be bought
+    meanwhile). One that may have been sent, or that the provider refused, leaves
+    it and is never sent again.
+    """
+    try:
+        result = await _async_send_request(
+            hass,
+            entry,
+            numbers=message.numbers,
+            message=message.message,
+            sendname=message.sendname,
+            credits_estimate=message.credits_estimate,
+        )
+    except HomeAssistantError as err:
+        # Not enough credits, or the balance could not be read: nothing was sent.
+        LOGGER.debug("A queued SMS waits: %s", err)
+        return Delivery.KEPT
+    except SmsServiceCenterError as err:
+        if _may_have_been_sent(err):
+            LOGGER.warning(
+                "A queued SMS may have been sent (%s); it is not sent again", err
+            )
+            return Delivery.DROPPED
+        if isinstance(err, SmsServiceCenterApiError | SmsServiceCenterValidationError):
+            LOGGER.warning(
+                "SMS Service Center refused a queued SMS (%s); it is dropped", err
+            )
+            return Delivery.DROPPED
+        if isinstance(err, SmsServiceCenterAuthenticationError):
+            entry.async_start_reauth(hass)
+        LOGGER.debug("A queued SMS could not be sent yet: %s", err)
+        return Delivery.KEPT
+    async_send_message_event(
+        hass,
+        entry.entry_id,
+        "sent",
+        message_id=result.message_id,
+        test_mode=result.test_mode,
+        recipients=len(message.numbers),
+        segments=message.segments,
+        credits_estimate=message.credits_estimate,
+        queued=True,
+    )
+    return Delivery.SENT
+
+
+async def _async_send_request(
+    hass: HomeAssistant,
+    entry: SmsServiceCenterConfigEntry,
+    *,
+    numbers: Sequence[str],
+    message: str,
+    sendname: str | None,
+    credits_estimate: int,
+) -> SendResult:
+    """Reserve the cost of valid input, send its request once and book the outcome.
+
+    Raises a translated error when the account cannot pay for it or its balance
+    cannot be read (nothing was sent), and the client's error when the request
+    failed: its credits are then given back when the message certainly did not go
+    out, and booked as spent when it may have been sent.
+    """
     masked = ", ".join(mask_phone_number(number) for number in numbers)
     runtime_data = entry.runtime_data
     coordinator = runtime_data.coordinator
@@ -252,12 +412,7 @@ async def async_send_sms(
     except BaseException:
         daily_reservation.release()
         raise
-    LOGGER.debug(
-        "Sending %s SMS of %d segment(s) to %s",
-        info.encoding,
-        info.segments,
-        masked,
-    )
+    LOGGER.debug("Sending an SMS of %d credit(s) to %s", credits_estimate, masked)
     try:
         result = await runtime_data.client.send(numbers, message, sendname)
     except SmsServiceCenterInsufficientCreditsError as err:
@@ -269,18 +424,14 @@ async def async_send_sms(
         if not _may_have_been_sent(err):
             reservation.release()
             daily_reservation.release()
-            raise api_error_to_home_assistant_error(hass, entry, err) from err
+            raise
         # Booked as spent, to be safe; the balance read after it tells the truth,
         # and the credits and history sensors help the user check what happened.
         reservation.commit(accepted=False)
         daily_reservation.commit()
         coordinator.async_sent(accepted=False)
         await _async_save_daily_usage(entry)
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="send_outcome_unknown",
-            translation_placeholders={"error": str(err)},
-        ) from err
+        raise
     except asyncio.CancelledError:
         # The caller gave up while the request was out: it may have been sent.
         reservation.commit(accepted=False)
@@ -295,30 +446,10 @@ async def async_send_sms(
     LOGGER.debug(
         "SMS %s sent to %s (test mode: %s)", result.message_id, masked, result.test_mode
     )
-    async_dispatcher_send(
-        hass,
-        SIGNAL_MESSAGE_EVENT.format(entry.entry_id),
-        "sent",
-        {
-            "message_id": result.message_id,
-            "test_mode": result.test_mode,
-            "recipients": len(numbers),
-            "segments": info.segments,
-            "credits_estimate": credits_estimate,
-            "queued": False,
-        },
-    )
     await runtime_data.store.async_set_test_mode(result.test_mode)
     async_update_test_mode_issue(hass, entry, result.test_mode)
     await _async_save_daily_usage(entry)
-    return SendOutcome(
-        message_id=result.message_id,
-        test_mode=result.test_mode,
-        recipients=tuple(numbers),
-        encoding=info.encoding,
-        segments=info.segments,
-        credits_estimate=credits_estimate,
-    )
+    return result
 
 
 async def _async_balance_after_refusal(
@@ -349,3 +480,16 @@ def _may_have_been_sent(err: SmsServiceCenterError) -> bool:
     if isinstance(err, SmsServiceCenterConnectionError):
         return err.request_may_have_reached_server
     return isinstance(err, SmsServiceCenterResponseError) and err.request_accepted
+
+
+def _certainly_not_sent(err: SmsServiceCenterError) -> bool:
+    """Return whether a failed send request certainly did not reach the server.
+
+    The connection was refused, the name did not resolve, connecting timed out,
+    or the server turned the request away unread (HTTP 429): sending it again
+    later cannot send it twice.
+    """
+    return (
+        isinstance(err, SmsServiceCenterConnectionError)
+        and not err.request_may_have_reached_server
+    )

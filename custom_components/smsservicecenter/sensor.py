@@ -19,7 +19,8 @@ from homeassistant.util import dt as dt_util
 from . import SmsServiceCenterConfigEntry
 from .const import HISTORY_SENSOR_KEYS
 from .coordinator import AccountStatus
-from .entity import SmsServiceCenterEntity
+from .entity import SmsServiceCenterEntity, account_device_info
+from .outbox import Outbox
 
 PARALLEL_UPDATES = 0
 
@@ -84,6 +85,7 @@ async def async_setup_entry(
             SmsServiceCenterCreditsUsedTodaySensor(coordinator, CREDITS_USED_TODAY),
         ]
     )
+    async_add_entities([SmsServiceCenterQueuedMessagesSensor(entry)])
 
 
 class SmsServiceCenterSensorEntity(SmsServiceCenterEntity, SensorEntity):
@@ -137,3 +139,38 @@ class SmsServiceCenterCreditsUsedTodaySensor(SmsServiceCenterEntity, SensorEntit
         """Return the start of the day the count is for: local midnight."""
         usage = self.coordinator.config_entry.runtime_data.daily_usage
         return dt_util.start_of_local_day(usage.day)
+
+
+QUEUED_MESSAGES = SensorEntityDescription(
+    key="queued_messages",
+    translation_key="queued_messages",
+    state_class=SensorStateClass.MEASUREMENT,
+)
+
+
+class SmsServiceCenterQueuedMessagesSensor(SensorEntity):
+    """The number of messages waiting in the account's outbox.
+
+    Known without the API, so it stays available while the account cannot be
+    reached: that is when messages wait.
+    """
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+    entity_description = QUEUED_MESSAGES
+
+    def __init__(self, entry: SmsServiceCenterConfigEntry) -> None:
+        """Initialize the sensor of an account's outbox."""
+        self._outbox: Outbox = entry.runtime_data.outbox
+        self._attr_unique_id = f"{entry.entry_id}_{QUEUED_MESSAGES.key}"
+        self._attr_device_info = account_device_info(entry)
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the outbox."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self._outbox.async_add_listener(self.async_write_ha_state))
+
+    @property
+    def native_value(self) -> int:
+        """Return how many messages wait."""
+        return len(self._outbox.messages)
