@@ -360,9 +360,7 @@ async def async_send_queued(
             )
             return Delivery.DROPPED
         if isinstance(err, SmsServiceCenterApiError | SmsServiceCenterValidationError):
-            LOGGER.warning(
-                "SMS Service Center refused a queued SMS (%s); it is dropped", err
-            )
+            LOGGER.warning("The provider refused a queued SMS (%s); it is dropped", err)
             return Delivery.DROPPED
         if isinstance(err, SmsServiceCenterAuthenticationError):
             entry.async_start_reauth(hass)
