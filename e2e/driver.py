@@ -6,9 +6,12 @@ an owner through the HTTP API and then uses only the REST API, as a user's clien
 would: it adds the simulated account through the config flow, reads the credits
 sensor, sends through ``smsservicecenter.send_sms`` (with its response), the
 legacy notify service and the notify entity of a recipient added as a subentry,
-and checks each message against what the simulator recorded. It ends with PASS
-or FAIL (exit code 1), after stopping both processes. Errors that Home Assistant
-logged about the integration fail the run; warnings about it are shown.
+and checks each message against what the simulator recorded. Then it restarts
+Home Assistant with the account configured and prints the integration's setup
+time as Home Assistant reports it (websocket ``integration/setup_info``). It ends
+with PASS or FAIL (exit code 1), after stopping both processes. Errors that Home
+Assistant logged about the integration, and any blocking call it detected in the
+integration, fail the run; warnings about it are shown.
 """
 
 from __future__ import annotations
@@ -45,6 +48,8 @@ STEP_TIMEOUT = 60.0
 STOP_TIMEOUT = 60.0
 POLL_INTERVAL = 0.5
 LOG_TAIL_LINES = 40
+SETUP_TARGET_SECONDS = 0.05
+"""The setup time at startup the integration aims to stay under (reported, not enforced)."""
 
 CONFIGURATION_YAML = """\
 homeassistant:
@@ -256,6 +261,37 @@ class Run:
         notify_entity = await self.add_recipient(entry_id)
         await self.send_to_recipient(notify_entity)
 
+    async def check_restart(self, hass: Server) -> None:
+        """Check Home Assistant started again as ``hass``; report the setup time."""
+        self.hass_server = hass
+        await self.wait_until_running()
+        await self.check_credits(SIMULATOR_CREDITS - 3)
+        timings = await self.websocket_command({"type": "integration/setup_info"})
+        seconds = {timing["domain"]: timing["seconds"] for timing in timings}
+        check(DOMAIN in seconds, f"integration/setup_info has no {DOMAIN}: {timings}")
+        slowest = sorted(seconds.items(), key=lambda item: item[1], reverse=True)
+        rank = [domain for domain, _ in slowest].index(DOMAIN) + 1
+        report(
+            f"ok: restarted; setup of {DOMAIN} took {seconds[DOMAIN]:.3f} s as Home "
+            f"Assistant reports it (target under {SETUP_TARGET_SECONDS} s), "
+            f"{rank} of {len(slowest)} integrations by setup time"
+        )
+
+    async def websocket_command(self, message: dict[str, Any]) -> Any:
+        """Send one command over Home Assistant's websocket API; return its result."""
+        async with self.hass.session.ws_connect(self.hass_url + "api/websocket") as ws:
+            check(
+                (await ws.receive_json())["type"] == "auth_required",
+                "the websocket API did not ask for authentication",
+            )
+            await ws.send_json({"type": "auth", "access_token": self.hass.token})
+            answer = await ws.receive_json()
+            check(answer["type"] == "auth_ok", f"websocket authentication: {answer}")
+            await ws.send_json({"id": 1, **message})
+            result = await ws.receive_json()
+        check(result.get("success") is True, f"{message['type']} failed: {result}")
+        return result["result"]
+
     async def onboard(self) -> dict[str, Any]:
         """Create the owner through onboarding; get and return its tokens."""
         client_id = self.hass_url
@@ -460,7 +496,10 @@ class Run:
 
 
 def integration_log_lines(log_path: Path) -> tuple[list[str], list[str]]:
-    """Return the errors and the warnings Home Assistant logged about the integration."""
+    """Return the errors and the warnings Home Assistant logged about the integration.
+
+    A blocking call Home Assistant detected in the integration counts as an error.
+    """
     errors: list[str] = []
     warnings: list[str] = []
     if not log_path.exists():
@@ -468,7 +507,11 @@ def integration_log_lines(log_path: Path) -> tuple[list[str], list[str]]:
     for line in log_path.read_text(encoding="utf-8", errors="replace").splitlines():
         if DOMAIN not in line or "has not been tested by Home Assistant" in line:
             continue
-        if " ERROR " in line or " CRITICAL " in line:
+        if (
+            " ERROR " in line
+            or " CRITICAL " in line
+            or "Detected blocking call" in line
+        ):
             errors.append(line)
         elif " WARNING " in line:
             warnings.append(line)
@@ -502,19 +545,20 @@ async def run(hass_command: str, work_dir: Path, outcome: Outcome) -> None:
         ],
         work_dir / "simulator.log",
     )
+    hass_args = [hass_command, "--config", str(config_dir), "--skip-pip"]
     try:
-        hass = await start_server(
-            "Home Assistant",
-            [hass_command, "--config", str(config_dir), "--skip-pip"],
-            work_dir / "hass.out",
-        )
+        hass = await start_server("Home Assistant", hass_args, work_dir / "hass.out")
         try:
             async with aiohttp.ClientSession(
                 timeout=aiohttp.ClientTimeout(total=STEP_TIMEOUT)
             ) as session:
-                await Run(session, hass, simulator, hass_port, simulator_port).execute(
-                    outcome
+                checks = Run(session, hass, simulator, hass_port, simulator_port)
+                await checks.execute(outcome)
+                await hass.stop()
+                hass = await start_server(
+                    "Home Assistant (restarted)", hass_args, work_dir / "hass-2.out"
                 )
+                await checks.check_restart(hass)
         finally:
             await hass.stop()
     finally:
