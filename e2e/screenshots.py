@@ -25,7 +25,7 @@ import time
 from typing import Any
 
 import aiohttp
-from playwright.async_api import Browser, Locator, Page, async_playwright
+from playwright.async_api import Browser, FloatRect, Locator, Page, async_playwright
 
 from .driver import (
     DOMAIN,
@@ -33,6 +33,7 @@ from .driver import (
     SIMULATOR_TOKEN,
     STARTUP_TIMEOUT,
     STEP_TIMEOUT,
+    CheckError,
     Run,
     Server,
     check,
@@ -53,6 +54,9 @@ RECIPIENT_NUMBER = "0612345678"
 CREDITS_ENTITY = "sensor.sms_service_center_credits"
 UI_TIMEOUT_MS = 60_000
 DIALOG_MARGIN = 8
+BOX_SETTLE_TRIES = 50
+BOX_SETTLE_INTERVAL = 0.1
+"""Seconds between two looks at a dialog's box, to see whether it still moves."""
 """Pixels of the page kept around a dialog's surface when the picture is cropped to it."""
 
 CONFIGURATION_YAML = """\
@@ -165,6 +169,24 @@ async def settle(page: Page) -> None:
     )
 
 
+async def stable_box(element: Locator, name: str) -> FloatRect:
+    """Return the box around ``element`` once it stays put between two looks.
+
+    A dialog grows and moves while a section in it opens, also through changes
+    the animation list does not show.
+    """
+    previous: FloatRect | None = None
+    for _ in range(BOX_SETTLE_TRIES):
+        box = await element.bounding_box()
+        check(box is not None, f"{name}: the element to crop to is not visible")
+        assert box is not None  # noqa: S101 - narrowing for mypy after check()
+        if box == previous:
+            return box
+        previous = box
+        await asyncio.sleep(BOX_SETTLE_INTERVAL)
+    raise CheckError(f"{name}: the element to crop to kept moving")
+
+
 async def shoot(page: Page, name: str, element: Locator | None = None) -> None:
     """Save a picture of the page, or of the box around ``element``, as ``name``."""
     await settle(page)
@@ -172,9 +194,7 @@ async def shoot(page: Page, name: str, element: Locator | None = None) -> None:
     if element is None:
         await page.screenshot(path=path)
     else:
-        box = await element.bounding_box()
-        check(box is not None, f"{name}: the element to crop to is not visible")
-        assert box is not None  # noqa: S101 - narrowing for mypy after check()
+        box = await stable_box(element, name)
         x = max(box["x"] - DIALOG_MARGIN, 0)
         y = max(box["y"] - DIALOG_MARGIN, 0)
         await page.screenshot(
