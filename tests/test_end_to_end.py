@@ -8,8 +8,10 @@ unloaded at the end of its test, so no coordinator timer or connection lingers.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from datetime import timedelta
+from http import HTTPStatus
 
 from aiohttp import web
 from aiohttp.test_utils import TestServer
@@ -35,9 +37,11 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
+from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.smsservicecenter.const import (
     CONF_ADVANCED,
@@ -77,11 +81,18 @@ def simulator_test_mode() -> bool:
 
 
 @pytest.fixture
+def simulator_latency() -> float:
+    """Return the seconds the simulator waits before it answers a request."""
+    return 0.0
+
+
+@pytest.fixture
 async def simulator(
     socket_enabled: None,
     aiohttp_server: AiohttpServer,
     simulator_credits: int,
     simulator_test_mode: bool,
+    simulator_latency: float,
 ) -> TestServer:
     """Return the simulator, listening on 127.0.0.1."""
     app: web.Application = create_app(
@@ -89,6 +100,7 @@ async def simulator(
         credits=simulator_credits,
         sendname=SIMULATOR_SENDNAME,
         test_mode=simulator_test_mode,
+        latency=simulator_latency,
     )
     return await aiohttp_server(app, host="127.0.0.1")
 
@@ -535,6 +547,44 @@ async def test_test_mode_sends_more_than_the_balance(
         ("+31612345678", "+31687654321"),
     ]
     assert state.credits == 1
+
+
+@pytest.mark.parametrize(("simulator_credits", "simulator_latency"), [(10, 0.05)])
+async def test_concurrent_sends_over_rest_never_overdraw(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    entry: ConfigEntry,
+    state: SimulatorState,
+) -> None:
+    """20 one-credit sends at once on 10 credits: 10 go out, we refuse 10 with HTTP 400.
+
+    None reaches the provider only to be refused there for credits.
+    """
+    assert await async_setup_component(hass, "api", {})
+    client = await hass_client()
+
+    async def post(number: int) -> tuple[HTTPStatus, dict[str, object]]:
+        response = await client.post(
+            f"/api/services/{DOMAIN}/send_sms?return_response",
+            json={
+                ATTR_CONFIG_ENTRY_ID: entry.entry_id,
+                "recipients": ["0612345678"],
+                "message": f"Alarm {number}",
+            },
+        )
+        return HTTPStatus(response.status), await response.json()
+
+    answers = await asyncio.gather(*(post(number) for number in range(20)))
+
+    statuses = [status for status, _ in answers]
+    assert statuses.count(HTTPStatus.OK) == 10
+    assert statuses.count(HTTPStatus.BAD_REQUEST) == 10
+    for status, body in answers:
+        if status is HTTPStatus.BAD_REQUEST:
+            assert "Not enough credits" in str(body["message"])
+    assert state.requests.count(SEND_REQUEST) == 10
+    assert len(state.messages) == 10
+    assert state.credits == 0
 
 
 async def test_daily_credit_limit(
