@@ -12,6 +12,7 @@ from aiohttp.client_reqrep import ConnectionKey
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.notify import (
     ATTR_MESSAGE,
+    ATTR_TARGET,
     DOMAIN as NOTIFY_DOMAIN,
     SERVICE_SEND_MESSAGE,
 )
@@ -262,6 +263,26 @@ async def test_notify_entity_does_not_raise_when_queued(
         NOTIFY_DOMAIN,
         SERVICE_SEND_MESSAGE,
         {ATTR_ENTITY_ID: "notify.alice", ATTR_MESSAGE: "Hello"},
+        blocking=True,
+    )
+
+    assert queued_count(hass) == 1
+
+
+async def test_legacy_notify_does_not_raise_when_queued(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """The account's legacy notify service queues the message instead of failing."""
+    mock_endpoints(aioclient_mock)
+    await setup_integration(hass, mock_config_entry)
+    mock_endpoints(aioclient_mock, send=CONNECTION_REFUSED)
+
+    await hass.services.async_call(
+        NOTIFY_DOMAIN,
+        "sms_service_center",
+        {ATTR_MESSAGE: "Hello", ATTR_TARGET: ["0612345678"]},
         blocking=True,
     )
 
