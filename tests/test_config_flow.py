@@ -824,6 +824,37 @@ async def test_update_flow_settings_of_other_account(
     assert mock_api.call_count == 0
 
 
+async def test_reauth_flow_checks_the_accounts_own_url(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """The new token is checked at the account's API base URL, not the default one."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="SMS Service Center",
+        data={CONF_API_TOKEN: TOKEN, CONF_URL: LOCAL_URL},
+    )
+    entry.add_to_hass(hass)
+    aioclient_mock.get(
+        f"{LOCAL_URL}api/v2/credits", json=load_json_fixture("credits.json")
+    )
+    aioclient_mock.get(
+        f"{LOCAL_URL}api/v2/sendname", json=load_json_fixture("sendname.json")
+    )
+
+    result = await REAUTH.submit(hass, entry)
+    await hass.async_block_till_done()
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert entry.data == {CONF_API_TOKEN: NEW_TOKEN, CONF_URL: LOCAL_URL}
+    assert {
+        str(url.with_query(None)) for _, url, _, _ in aioclient_mock.mock_calls
+    } <= {
+        f"{LOCAL_URL}api/v2/credits",
+        f"{LOCAL_URL}api/v2/sendname",
+    }
+
+
 @pytest.mark.parametrize("token", [NEW_TOKEN, TOKEN], ids=["new_token", "same_token"])
 async def test_reauth_flow_reloads_loaded_entry_once(
     hass: HomeAssistant, init_integration: MockConfigEntry, token: str

@@ -398,6 +398,27 @@ async def test_set_credits_keeps_a_failed_update_failed(
     assert state.state == "250"
 
 
+async def test_polls_every_ten_minutes(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Test the account is polled every 10 minutes, not sooner."""
+    # Poll once, so the next poll is scheduled on the frozen clock.
+    await next_poll(hass, freezer)
+    mock_endpoints(aioclient_mock, credits_=credits_json(77))
+
+    await next_poll(hass, freezer, timedelta(minutes=9, seconds=58))
+    assert (state := hass.states.get(CREDITS_ENTITY_ID))
+    assert state.state != "77"
+
+    # The coordinator rounds the poll time, so allow it a few seconds.
+    await next_poll(hass, freezer, timedelta(seconds=4))
+    assert (state := hass.states.get(CREDITS_ENTITY_ID))
+    assert state.state == "77"
+
+
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_set_credits_keeps_the_poll_schedule(
     hass: HomeAssistant,

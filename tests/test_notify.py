@@ -186,14 +186,24 @@ async def test_send_message(hass: HomeAssistant, mock_api: AiohttpClientMocker) 
     assert state.state != STATE_UNKNOWN
 
 
+@pytest.mark.parametrize(
+    ("title", "sent"),
+    [
+        ("Alarm", "Alarm\nDoor open"),
+        (" Alarm \n", "Alarm\nDoor open"),
+        ("", "Door open"),
+        ("  \n ", "Door open"),
+    ],
+    ids=["title", "title_with_spaces", "empty_title", "blank_title"],
+)
 @pytest.mark.usefixtures("init_integration")
 async def test_send_message_with_title(
-    hass: HomeAssistant, mock_api: AiohttpClientMocker
+    hass: HomeAssistant, mock_api: AiohttpClientMocker, title: str, sent: str
 ) -> None:
-    """Test the title is put before the message on its own line."""
-    await send_message(hass, **{ATTR_MESSAGE: "Door open", ATTR_TITLE: "Alarm"})
+    """Test a title is put before the message on its own line; a blank one adds nothing."""
+    await send_message(hass, **{ATTR_MESSAGE: "Door open", ATTR_TITLE: title})
 
-    assert [body["message"] for body in send_requests(mock_api)] == ["Alarm\nDoor open"]
+    assert [body["message"] for body in send_requests(mock_api)] == [sent]
 
 
 async def test_send_message_account_sendname(
