@@ -4,9 +4,11 @@ import asyncio
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
+from homeassistant.components.script import DOMAIN as SCRIPT_DOMAIN
 from homeassistant.const import ATTR_CONFIG_ENTRY_ID, CONF_API_TOKEN, CONF_URL
 from homeassistant.core import DOMAIN as HOMEASSISTANT_DOMAIN
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import probatio
 import pytest
@@ -901,3 +903,69 @@ async def test_get_history_error(
         )
 
     assert exc_info.value.translation_key == "invalid_response"
+
+
+@pytest.mark.parametrize(
+    ("send", "recipients", "masked"),
+    [
+        pytest.param(
+            None,
+            ["0612000401,0612000402"],
+            "0612••••••••••••••402",
+            id="invalid_number",
+        ),
+        pytest.param(
+            {
+                "json": {
+                    "status": "error",
+                    "message": "Number +31612999001 is on the blacklist",
+                }
+            },
+            ["+31612999001"],
+            "+316•••••001",
+            id="provider_text",
+        ),
+    ],
+)
+async def test_script_errors_log_no_full_number(
+    hass: HomeAssistant,
+    *,
+    init_integration: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    caplog: pytest.LogCaptureFixture,
+    send: dict[str, Any] | None,
+    recipients: list[str],
+    masked: str,
+) -> None:
+    """A script whose send fails logs the error with the numbers masked, never in full."""
+    mock_endpoints(aioclient_mock, send=send)
+    assert await async_setup_component(
+        hass,
+        SCRIPT_DOMAIN,
+        {
+            SCRIPT_DOMAIN: {
+                "alarm_sms": {
+                    "sequence": [
+                        {
+                            "action": f"{DOMAIN}.send_sms",
+                            "data": {
+                                ATTR_CONFIG_ENTRY_ID: init_integration.entry_id,
+                                "recipients": recipients,
+                                "message": "Alarm",
+                            },
+                        }
+                    ]
+                }
+            }
+        },
+    )
+
+    with pytest.raises(HomeAssistantError):
+        await hass.services.async_call(SCRIPT_DOMAIN, "alarm_sms", blocking=True)
+    await hass.async_block_till_done()
+
+    logged = caplog.text
+    assert "alarm_sms" in logged
+    assert masked in logged
+    for number in ("612000401", "612000402", "612999001"):
+        assert number not in logged
