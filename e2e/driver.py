@@ -147,6 +147,24 @@ async def start_server(name: str, args: Sequence[str], output: Path) -> Server:
     return Server(name, process, output)
 
 
+async def start_simulator(port: int, work_dir: Path, *options: str) -> Server:
+    """Start the simulator on 127.0.0.1:``port`` with these command line options."""
+    return await start_server(
+        "the simulator",
+        [
+            sys.executable,
+            "-m",
+            "simulator",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            *options,
+        ],
+        work_dir / "simulator.log",
+    )
+
+
 async def wait_for[T](
     what: str,
     probe: Callable[[], Awaitable[T | None]],
@@ -532,19 +550,7 @@ async def run(hass_command: str, work_dir: Path, outcome: Outcome) -> None:
     config_dir.mkdir()
     hass_port, simulator_port = free_port(), free_port()
     write_config(config_dir, hass_port)
-    simulator = await start_server(
-        "the simulator",
-        [
-            sys.executable,
-            "-m",
-            "simulator",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(simulator_port),
-        ],
-        work_dir / "simulator.log",
-    )
+    simulator = await start_simulator(simulator_port, work_dir)
     hass_args = [hass_command, "--config", str(config_dir), "--skip-pip"]
     try:
         hass = await start_server("Home Assistant", hass_args, work_dir / "hass.out")

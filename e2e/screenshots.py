@@ -41,6 +41,7 @@ from .driver import (
     log_tail,
     report,
     start_server,
+    start_simulator,
     wait_for,
 )
 
@@ -256,22 +257,13 @@ async def run(work_dir: Path) -> None:
     config_dir.mkdir()
     hass_port, simulator_port = free_port(), free_port()
     write_config(config_dir, hass_port)
-    simulator = await start_server(
-        "the simulator",
-        [
-            sys.executable,
-            "-m",
-            "simulator",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(simulator_port),
-            "--token",
-            SIMULATOR_TOKEN,
-            "--credits",
-            str(SIMULATOR_CREDITS),
-        ],
-        work_dir / "simulator.log",
+    simulator = await start_simulator(
+        simulator_port,
+        work_dir,
+        "--token",
+        SIMULATOR_TOKEN,
+        "--credits",
+        str(SIMULATOR_CREDITS),
     )
     try:
         hass = await start_server(
