@@ -249,41 +249,28 @@ async def test_outbox_off(
     assert STORAGE_KEY not in hass_storage
 
 
-async def test_notify_entity_does_not_raise_when_queued(
+@pytest.mark.parametrize(
+    ("service", "data"),
+    [
+        (SERVICE_SEND_MESSAGE, {ATTR_ENTITY_ID: "notify.alice"}),
+        ("sms_service_center", {ATTR_TARGET: ["0612345678"]}),
+    ],
+    ids=["notify_entity", "legacy_notify"],
+)
+async def test_notify_does_not_raise_when_queued(
     hass: HomeAssistant,
     mock_config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
+    service: str,
+    data: dict[str, Any],
 ) -> None:
-    """A recipient's notify entity queues the message instead of failing."""
+    """A recipient's notify entity and the legacy service queue instead of failing."""
     mock_endpoints(aioclient_mock)
     await setup_integration(hass, mock_config_entry)
     mock_endpoints(aioclient_mock, send=CONNECTION_REFUSED)
 
     await hass.services.async_call(
-        NOTIFY_DOMAIN,
-        SERVICE_SEND_MESSAGE,
-        {ATTR_ENTITY_ID: "notify.alice", ATTR_MESSAGE: "Hello"},
-        blocking=True,
-    )
-
-    assert queued_count(hass) == 1
-
-
-async def test_legacy_notify_does_not_raise_when_queued(
-    hass: HomeAssistant,
-    mock_config_entry: MockConfigEntry,
-    aioclient_mock: AiohttpClientMocker,
-) -> None:
-    """The account's legacy notify service queues the message instead of failing."""
-    mock_endpoints(aioclient_mock)
-    await setup_integration(hass, mock_config_entry)
-    mock_endpoints(aioclient_mock, send=CONNECTION_REFUSED)
-
-    await hass.services.async_call(
-        NOTIFY_DOMAIN,
-        "sms_service_center",
-        {ATTR_MESSAGE: "Hello", ATTR_TARGET: ["0612345678"]},
-        blocking=True,
+        NOTIFY_DOMAIN, service, {ATTR_MESSAGE: "Hello", **data}, blocking=True
     )
 
     assert queued_count(hass) == 1
