@@ -38,9 +38,9 @@ if TYPE_CHECKING:
 
 ATTR_ENTRY_ID = "entry_id"
 
-# Sends are serialised per account by the send path (the account's send lock), which
-# also covers the actions and the legacy service; a platform-wide limit would only make
-# the recipients of one account wait for those of another.
+# Sends go out concurrently: the send path's credit ledger and daily limit keep them
+# within the account's credits, for the actions and the legacy service too. A
+# platform-wide limit would only make recipients wait for each other.
 PARALLEL_UPDATES = 0
 
 
