@@ -37,6 +37,7 @@ from .conftest import (
     RECIPIENT_NUMBER,
     TOKEN,
     assert_no_requests,
+    credits_json,
     mock_endpoints,
     send_requests,
     send_sms,
@@ -467,6 +468,110 @@ async def test_diagnostics_show_the_usage(
         "day": TODAY,
         "credits_used": 2,
     }
+
+
+@pytest.mark.freeze_time(MORNING)
+@pytest.mark.parametrize(
+    ("balance", "send"),
+    [
+        (0, None),
+        (250, {"json": {"status": "credits.error"}}),
+    ],
+    ids=["refused_by_the_balance", "refused_by_the_provider"],
+)
+async def test_send_refused_for_credits_gives_its_credits_back(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    balance: int,
+    send: dict[str, Any] | None,
+) -> None:
+    """Test a send refused for lack of credits does not hold today's allowance.
+
+    Whether the balance or the provider refused it, nothing was sent: once credits
+    were bought, the day's whole limit can still be used.
+    """
+    entry = await setup_limited(hass, aioclient_mock, 1)
+    mock_endpoints(aioclient_mock, credits_=credits_json(balance), send=send)
+    await entry.runtime_data.coordinator.async_refresh()
+
+    with pytest.raises(ServiceValidationError) as exc_info:
+        await send_one(hass)
+
+    assert exc_info.value.translation_key == "insufficient_credits"
+    assert used_today(hass) == "0"
+    await hass.async_block_till_done()
+    mock_endpoints(aioclient_mock)
+    await send_one(hass)
+    assert used_today(hass) == "1"
+    assert len(send_requests(aioclient_mock)) == 1
+
+
+@pytest.mark.freeze_time(MORNING)
+async def test_limit_lowered_below_the_credits_used_leaves_none(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """Test a limit lowered below what was used today leaves 0 credits, never fewer.
+
+    The refusal says 0 are left, and its repair issue stays over a reload.
+    """
+    entry = await setup_limited(hass, aioclient_mock, 3)
+    await send_one(hass, RECIPIENT_NUMBER, OTHER_NUMBER)
+    hass.config_entries.async_update_entry(
+        entry, options={**entry.options, CONF_DAILY_CREDIT_LIMIT: 1}
+    )
+    await hass.async_block_till_done()
+
+    with (
+        assert_no_requests(aioclient_mock),
+        pytest.raises(ServiceValidationError) as exc_info,
+    ):
+        await send_one(hass)
+
+    assert exc_info.value.translation_placeholders == {
+        "credits_estimate": "1",
+        "limit": "1",
+        "left": "0",
+    }
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert issue_registry.async_get_issue(DOMAIN, ISSUE_ID)
+    assert used_today(hass) == "2"
+
+
+@pytest.mark.freeze_time(MORNING)
+async def test_limit_holds_while_the_account_is_in_test_mode(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    hass_storage: dict[str, Any],
+) -> None:
+    """Test concurrent sends of an account in test mode stay within the limit.
+
+    The account may have left test mode since its last send: a send then costs its
+    credits, so the daily limit holds the cost while the send is out.
+    """
+    hass_storage[STORAGE_KEY] = {
+        "version": 1,
+        "key": STORAGE_KEY,
+        "data": {"test_mode": True, "day": TODAY, "credits_used": 0},
+    }
+    await setup_limited(hass, aioclient_mock, 1)
+    release = asyncio.Event()
+    send_answer, sends = held_answer(release, sent_json)
+    mock_endpoints(aioclient_mock, send={"side_effect": send_answer})
+
+    tasks = start_sends(hass, 2)
+    await spin_until(lambda: len(sends) + sum(task.done() for task in tasks) == 2)
+    release.set()
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+
+    refused = [result for result in results if isinstance(result, Exception)]
+    assert len(refused) == 1
+    assert isinstance(refused[0], ServiceValidationError)
+    assert refused[0].translation_key == "daily_limit_reached"
+    assert len(send_requests(aioclient_mock)) == 1
+    assert used_today(hass) == "1"
 
 
 def test_send_reserved_before_midnight_counts_for_no_new_day() -> None:

@@ -38,6 +38,7 @@ from custom_components.smsservicecenter.const import (
     CONF_OUTBOX_MINUTES,
     DOMAIN,
     OUTBOX_RETRY_AFTER_SETUP,
+    OUTBOX_RETRY_MAX,
     OUTBOX_RETRY_MIN,
     SIGNAL_MESSAGE_EVENT,
 )
@@ -45,14 +46,17 @@ from custom_components.smsservicecenter.const import (
 from .conftest import (
     ENTRY_ID,
     RECIPIENT_NUMBER,
+    assert_reauth_started,
     credits_json,
     mock_endpoints,
     send_requests,
     send_sms,
+    settle_sends,
     setup_integration,
 )
 
 STORAGE_KEY = f"{DOMAIN}.{ENTRY_ID}.outbox"
+ACCOUNT_STORAGE_KEY = f"{DOMAIN}.{ENTRY_ID}"
 QUEUED_ENTITY_ID = "sensor.sms_service_center_queued_messages"
 CREDITS_ENTITY_ID = "sensor.sms_service_center_credits"
 MESSAGE_ID = "f89d33b3-da08-40fe-b4be-182a381b8e77"
@@ -611,3 +615,390 @@ async def test_unload_during_a_retry_never_sends_it_again(
     assert await hass.config_entries.async_setup(entry.entry_id)
     await tick(hass, freezer, timedelta(minutes=10))
     assert send_requests(aioclient_mock) == []
+
+
+async def test_retry_that_fails_is_stored_again(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+) -> None:
+    """A retry that certainly did not go out is put back in the stored outbox.
+
+    It left the store before its request; without being put back, a restart
+    would lose it.
+    """
+    mock_endpoints(aioclient_mock)
+    await setup_integration(hass, account())
+    await queue_message(hass, aioclient_mock)
+    [queued] = stored_messages(hass_storage)
+
+    await tick(hass, freezer, OUTBOX_RETRY_MIN)
+
+    assert len(send_requests(aioclient_mock)) == 2
+    assert stored_messages(hass_storage) == [queued]
+    assert queued_count(hass) == 1
+
+
+async def test_retry_wait_stops_growing_at_the_maximum(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """The wait doubles after each failed retry, but never beyond the maximum.
+
+    The polls fail too, so that only the waits send the outbox.
+    """
+    mock_endpoints(aioclient_mock)
+    await setup_integration(hass, account())
+    await queue_message(hass, aioclient_mock)
+    mock_endpoints(
+        aioclient_mock,
+        credits_={"status": HTTPStatus.SERVICE_UNAVAILABLE},
+        send=CONNECTION_REFUSED,
+    )
+
+    # 30 s, 1, 2 and 4 minutes: each wait ends in one more failed retry.
+    for retries, wait in enumerate(
+        (
+            OUTBOX_RETRY_MIN,
+            OUTBOX_RETRY_MIN * 2,
+            OUTBOX_RETRY_MIN * 4,
+            OUTBOX_RETRY_MIN * 8,
+        ),
+        start=1,
+    ):
+        await tick(hass, freezer, wait - timedelta(seconds=1))
+        assert len(send_requests(aioclient_mock)) == retries - 1
+        await tick(hass, freezer, timedelta(seconds=1))
+        assert len(send_requests(aioclient_mock)) == retries
+
+    # The next wait would be 8 minutes: it is 5, and stays 5.
+    assert OUTBOX_RETRY_MIN * 16 > OUTBOX_RETRY_MAX
+    await tick(hass, freezer, OUTBOX_RETRY_MAX)
+    assert len(send_requests(aioclient_mock)) == 5
+    await tick(hass, freezer, OUTBOX_RETRY_MAX)
+    assert len(send_requests(aioclient_mock)) == 6
+    assert queued_count(hass) == 1
+
+
+async def test_wait_starts_short_again_once_the_outbox_is_empty(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """After the outbox was sent, the next queued message waits the shortest time."""
+    mock_endpoints(aioclient_mock)
+    await setup_integration(hass, account())
+    await queue_message(hass, aioclient_mock, "First")
+    await tick(hass, freezer, OUTBOX_RETRY_MIN)
+    mock_endpoints(aioclient_mock)
+    await tick(hass, freezer, OUTBOX_RETRY_MIN * 2)
+    assert len(send_requests(aioclient_mock)) == 1
+    assert queued_count(hass) == 0
+    # The balance read after that send, which would send the outbox at once.
+    await settle_sends(hass)
+
+    await queue_message(hass, aioclient_mock, "Second")
+    mock_endpoints(aioclient_mock)
+    await tick(hass, freezer, OUTBOX_RETRY_MIN)
+
+    assert [request["message"] for request in send_requests(aioclient_mock)] == [
+        "Second"
+    ]
+    assert queued_count(hass) == 0
+
+
+async def test_successful_poll_starts_the_wait_short_again(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A successful poll starts the waits over, though its retry fails again.
+
+    The wait after it is the shortest doubled, not the long one reached before.
+    """
+    mock_endpoints(aioclient_mock)
+    entry = account()
+    await setup_integration(hass, entry)
+    await queue_message(hass, aioclient_mock)
+    await tick(hass, freezer, OUTBOX_RETRY_MIN)
+    await tick(hass, freezer, OUTBOX_RETRY_MIN * 2)
+    assert len(send_requests(aioclient_mock)) == 3
+
+    # The account answers, but its sends are still turned away.
+    await entry.runtime_data.coordinator.async_refresh()
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert len(send_requests(aioclient_mock)) == 4
+
+    await tick(hass, freezer, OUTBOX_RETRY_MIN * 2)
+    assert len(send_requests(aioclient_mock)) == 5
+    assert queued_count(hass) == 1
+
+
+async def test_new_message_does_not_put_off_a_pending_retry(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A message queued while a retry is pending goes out with it, at its time.
+
+    Otherwise sends that keep failing would put the retry off until the first
+    message expires.
+    """
+    mock_endpoints(aioclient_mock)
+    await setup_integration(hass, account())
+    await queue_message(hass, aioclient_mock, "First")
+    freezer.tick(OUTBOX_RETRY_MIN - timedelta(seconds=10))
+    await queue_message(hass, aioclient_mock, "Second")
+    mock_endpoints(aioclient_mock)
+
+    await tick(hass, freezer, timedelta(seconds=10))
+
+    assert [request["message"] for request in send_requests(aioclient_mock)] == [
+        "First",
+        "Second",
+    ]
+    assert queued_count(hass) == 0
+
+
+async def test_retry_is_due_when_the_oldest_message_expires(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+    events: Events,
+) -> None:
+    """The oldest message is dropped when it expires, not when a newer one would."""
+    mock_endpoints(aioclient_mock)
+    await setup_integration(hass, account(outbox_minutes=1))
+    await queue_message(hass, aioclient_mock, "First")
+    freezer.tick(timedelta(seconds=20))
+    await queue_message(hass, aioclient_mock, "Second")
+    await tick(hass, freezer, timedelta(seconds=10))
+    assert queued_count(hass) == 2
+
+    # The next wait would be a minute; the first message expires in 30 seconds.
+    await tick(hass, freezer, timedelta(seconds=30))
+
+    assert queued_count(hass) == 1
+    assert [event_type for event_type, _ in events] == ["queued", "queued", "expired"]
+
+
+async def test_expired_message_leaves_the_store(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+    events: Events,
+) -> None:
+    """A dropped message is gone from the stored outbox: a reload does not bring it back."""
+    mock_endpoints(aioclient_mock)
+    entry = account(outbox_minutes=1)
+    await setup_integration(hass, entry)
+    await queue_message(hass, aioclient_mock)
+    await tick(hass, freezer, OUTBOX_RETRY_MIN)
+    await tick(hass, freezer, OUTBOX_RETRY_MIN)
+    assert queued_count(hass) == 0
+
+    assert stored_messages(hass_storage) == []
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert queued_count(hass) == 0
+    await tick(hass, freezer, OUTBOX_RETRY_AFTER_SETUP)
+    assert [event_type for event_type, _ in events] == ["queued", "expired"]
+
+
+async def test_outbox_tells_the_account_is_in_test_mode(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+    events: Events,
+) -> None:
+    """The response and the events of a queued message say the account is in test mode."""
+    hass_storage[ACCOUNT_STORAGE_KEY] = {
+        "version": 1,
+        "key": ACCOUNT_STORAGE_KEY,
+        "data": {"test_mode": True, "day": None, "credits_used": 0},
+    }
+    mock_endpoints(aioclient_mock)
+    await setup_integration(hass, account(outbox_minutes=1))
+
+    response = await queue_message(hass, aioclient_mock)
+    await tick(hass, freezer, OUTBOX_RETRY_MIN)
+    await tick(hass, freezer, OUTBOX_RETRY_MIN)
+
+    assert response["queued"] is True
+    assert response["test_mode"] is True
+    assert [(event_type, data["test_mode"]) for event_type, data in events] == [
+        ("queued", True),
+        ("expired", True),
+    ]
+
+
+async def test_failed_poll_does_not_send_the_outbox(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    hass_storage: dict[str, Any],
+) -> None:
+    """Only a poll that reached the account sends the outbox at once."""
+    mock_endpoints(aioclient_mock)
+    entry = account()
+    await setup_integration(hass, entry)
+    await queue_message(hass, aioclient_mock)
+    mock_endpoints(aioclient_mock, credits_={"status": HTTPStatus.SERVICE_UNAVAILABLE})
+
+    await entry.runtime_data.coordinator.async_refresh()
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert not entry.runtime_data.coordinator.last_update_success
+    assert send_requests(aioclient_mock) == []
+    assert queued_count(hass) == 1
+    assert len(stored_messages(hass_storage)) == 1
+
+
+async def test_unload_during_a_retry_warns_it_may_have_been_sent(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A retry whose request is out when the account unloads is logged as maybe sent."""
+    mock_endpoints(aioclient_mock)
+    entry = account()
+    await setup_integration(hass, entry)
+    await queue_message(hass, aioclient_mock)
+    request_out = asyncio.Event()
+
+    async def _send_forever(*_args: Any) -> None:
+        request_out.set()
+        await asyncio.Event().wait()
+
+    with patch.object(entry.runtime_data.client, "send", side_effect=_send_forever):
+        freezer.tick(OUTBOX_RETRY_MIN)
+        async_fire_time_changed(hass)
+        await request_out.wait()
+        caplog.clear()
+        assert await hass.config_entries.async_unload(entry.entry_id)
+
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert any(
+        "may have been sent when its send was interrupted" in r.getMessage()
+        for r in warnings
+    )
+
+
+async def test_retry_that_fails_unexpectedly_is_never_sent_again(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+) -> None:
+    """A retry interrupted by an unexpected error may have been sent: it leaves the outbox.
+
+    The next successful poll does not send it again.
+    """
+    mock_endpoints(aioclient_mock)
+    entry = account()
+    await setup_integration(hass, entry)
+    await queue_message(hass, aioclient_mock)
+    mock_endpoints(aioclient_mock)
+
+    with patch.object(
+        entry.runtime_data.client, "send", side_effect=RuntimeError("Unexpected")
+    ) as send:
+        freezer.tick(OUTBOX_RETRY_MIN)
+        async_fire_time_changed(hass)
+        [flush] = [
+            task
+            for task in asyncio.all_tasks()
+            if task.get_name() == f"{DOMAIN} outbox {ENTRY_ID}"
+        ]
+        with pytest.raises(RuntimeError, match="Unexpected"):
+            await flush
+
+    assert send.call_count == 1
+    assert queued_count(hass) == 0
+    assert stored_messages(hass_storage) == []
+    await entry.runtime_data.coordinator.async_refresh()
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert send_requests(aioclient_mock) == []
+
+
+async def test_retry_refused_by_the_client_is_dropped(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+) -> None:
+    """A stored message the client refuses to send (a bad sendname) is dropped, not retried."""
+    hass_storage[STORAGE_KEY] = {
+        "version": 1,
+        "key": STORAGE_KEY,
+        "data": {
+            "messages": [
+                {
+                    "id": "0b7e2f0c-5d84-4a55-9a49-2a8c5a3f7c11",
+                    "numbers": [RECIPIENT_NUMBER],
+                    "message": "Hello",
+                    "sendname": "Not a name!",
+                    "queued_at": dt_util.utcnow().isoformat(),
+                    "segments": 1,
+                    "credits_estimate": 1,
+                }
+            ]
+        },
+    }
+    mock_endpoints(aioclient_mock)
+    await setup_integration(hass, account())
+    assert queued_count(hass) == 1
+
+    await tick(hass, freezer, OUTBOX_RETRY_AFTER_SETUP)
+
+    assert queued_count(hass) == 0
+    assert stored_messages(hass_storage) == []
+    await tick(hass, freezer, timedelta(minutes=10))
+    assert send_requests(aioclient_mock) == []
+
+
+async def test_retry_with_a_rejected_token_starts_reauth(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A retry the API refuses for the token asks for a new one, and keeps the message."""
+    mock_endpoints(aioclient_mock)
+    await setup_integration(hass, account())
+    await queue_message(hass, aioclient_mock)
+    mock_endpoints(aioclient_mock, send={"status": HTTPStatus.UNAUTHORIZED})
+
+    await tick(hass, freezer, OUTBOX_RETRY_MIN)
+
+    assert len(send_requests(aioclient_mock)) == 1
+    assert_reauth_started(hass)
+    assert queued_count(hass) == 1
+
+
+async def test_retry_needs_the_credits_of_all_recipients(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """A queued message to two recipients waits while the account has one credit.
+
+    Its retry reserves what the whole message costs, so it never overdraws.
+    """
+    mock_endpoints(aioclient_mock, credits_=credits_json(2))
+    entry = account()
+    await setup_integration(hass, entry)
+    mock_endpoints(aioclient_mock, send=CONNECTION_REFUSED)
+    response = await send_sms(
+        hass, recipients=["0612345678", "+31687654321"], message="Hello"
+    )
+    assert response["credits_estimate"] == 2
+    mock_endpoints(aioclient_mock, credits_=credits_json(1))
+
+    # The poll finds one credit left, and tries the outbox at once.
+    await entry.runtime_data.coordinator.async_refresh()
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert send_requests(aioclient_mock) == []
+    assert queued_count(hass) == 1

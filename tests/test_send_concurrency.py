@@ -124,8 +124,18 @@ async def test_concurrent_sends_never_overdraw(
         send={"side_effect": send_answer},
     )
 
-    tasks = start_sends(hass, 20)
-    await spin_until(lambda: len(sends) == 10 and len(balance_reads) == 1)
+    ledger = mock_config_entry.runtime_data.coordinator.ledger
+    with patch.object(ledger, "reserve", wraps=ledger.reserve) as reserve:
+        tasks = start_sends(hass, 20)
+        # Their numbers are read in threads, at any pace: wait until every send
+        # tried to reserve, so that the ten refused ones all wait on the one read.
+        await spin_until(
+            lambda: (
+                len(sends) == 10
+                and len(balance_reads) == 1
+                and reserve.call_count == 20
+            )
+        )
     # All ten are in flight together: nothing serialises them.
     assert len(send_requests(aioclient_mock)) == 10
     balance_release.set()

@@ -553,6 +553,23 @@ async def test_send_sms_test_mode(
 
 
 @pytest.mark.usefixtures("init_integration")
+async def test_send_answered_in_test_mode_costs_no_credits(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """Test a send answered in test mode takes nothing off the credits.
+
+    The account was not known to be in test mode, so the send reserved its cost
+    first; the answer says it cost nothing.
+    """
+    mock_endpoints(aioclient_mock, send=send_json(True))
+
+    await send_sms(hass, recipients=["+31612345678"], message="Hello")
+
+    assert (state := hass.states.get("sensor.sms_service_center_credits"))
+    assert state.state == "250"
+
+
+@pytest.mark.usefixtures("init_integration")
 async def test_concurrent_sends(
     hass: HomeAssistant, mock_api: AiohttpClientMocker
 ) -> None:
