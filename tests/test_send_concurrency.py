@@ -312,6 +312,21 @@ async def test_cancelled_send_stays_booked(
     assert state.state == "249"
 
 
+async def test_unexpected_send_failure_stays_booked(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Test a send that fails in a way the client does not know counts as spent."""
+    runtime_data = init_integration.runtime_data
+    with (
+        patch.object(runtime_data.client, "send", side_effect=RuntimeError("bug")),
+        pytest.raises(RuntimeError, match="bug"),
+    ):
+        await send_sms(hass, recipients=[RECIPIENT_NUMBER], message="Alarm")
+
+    assert runtime_data.coordinator.ledger.available == 249
+    assert runtime_data.daily_usage.used == 1
+
+
 async def test_refusal_when_the_balance_cannot_be_read(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,

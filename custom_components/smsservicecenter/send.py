@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
@@ -430,8 +429,9 @@ async def _async_send_request(
         coordinator.async_sent(accepted=False)
         await _async_save_daily_usage(entry)
         raise
-    except asyncio.CancelledError:
-        # The caller gave up while the request was out: it may have been sent.
+    except BaseException:
+        # The caller gave up while the request was out, or the send failed in a
+        # way the client does not know: it may have been sent.
         reservation.commit(accepted=False)
         daily_reservation.commit()
         coordinator.async_sent(accepted=False)
