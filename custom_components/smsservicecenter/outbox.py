@@ -131,6 +131,30 @@ def async_send_message_event(
     )
 
 
+@callback
+def async_send_queued_message_event(
+    hass: HomeAssistant,
+    entry: SmsServiceCenterConfigEntry,
+    event_type: str,
+    message: QueuedMessage,
+) -> None:
+    """Tell the account's listeners what happened to a message of the outbox.
+
+    It has no message ID: it is queued or expired, never sent.
+    """
+    async_send_message_event(
+        hass,
+        entry.entry_id,
+        event_type,
+        message_id=None,
+        test_mode=entry.runtime_data.store.test_mode,
+        recipients=len(message.numbers),
+        segments=message.segments,
+        credits_estimate=message.credits_estimate,
+        queued=True,
+    )
+
+
 def outbox_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
     """Return the storage of an account's outbox."""
     return Store(hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.outbox")
@@ -335,17 +359,7 @@ class Outbox:
                 "waiting %d minutes",
                 self.max_age // timedelta(minutes=1),
             )
-            async_send_message_event(
-                self._hass,
-                self._entry.entry_id,
-                "expired",
-                message_id=None,
-                test_mode=self._entry.runtime_data.store.test_mode,
-                recipients=len(message.numbers),
-                segments=message.segments,
-                credits_estimate=message.credits_estimate,
-                queued=True,
-            )
+            async_send_queued_message_event(self._hass, self._entry, "expired", message)
         return bool(self._messages)
 
     @callback

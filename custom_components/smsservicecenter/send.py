@@ -36,7 +36,12 @@ from .message import (
     analyze_message,
     normalize_phone_numbers,
 )
-from .outbox import Delivery, QueuedMessage, async_send_message_event
+from .outbox import (
+    Delivery,
+    QueuedMessage,
+    async_send_message_event,
+    async_send_queued_message_event,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -251,7 +256,9 @@ async def async_send_sms(
             numbers=numbers,
             message=message,
             sendname=sendname,
+            segments=info.segments,
             credits_estimate=credits_estimate,
+            from_outbox=False,
         )
     except SmsServiceCenterError as err:
         if _may_have_been_sent(err):
@@ -281,17 +288,6 @@ async def async_send_sms(
             credits_estimate=credits_estimate,
             queued=True,
         )
-    async_send_message_event(
-        hass,
-        entry.entry_id,
-        "sent",
-        message_id=result.message_id,
-        test_mode=result.test_mode,
-        recipients=len(numbers),
-        segments=info.segments,
-        credits_estimate=credits_estimate,
-        queued=False,
-    )
     return SendOutcome(
         message_id=result.message_id,
         test_mode=result.test_mode,
@@ -316,17 +312,7 @@ async def _async_queue(
         outbox.max_age // timedelta(minutes=1),
     )
     await outbox.async_add(message)
-    async_send_message_event(
-        hass,
-        entry.entry_id,
-        "queued",
-        message_id=None,
-        test_mode=entry.runtime_data.store.test_mode,
-        recipients=len(message.numbers),
-        segments=message.segments,
-        credits_estimate=message.credits_estimate,
-        queued=True,
-    )
+    async_send_queued_message_event(hass, entry, "queued", message)
 
 
 async def async_send_queued(
@@ -340,13 +326,15 @@ async def async_send_queued(
     it and is never sent again.
     """
     try:
-        result = await _async_send_request(
+        await _async_send_request(
             hass,
             entry,
             numbers=message.numbers,
             message=message.message,
             sendname=message.sendname,
+            segments=message.segments,
             credits_estimate=message.credits_estimate,
+            from_outbox=True,
         )
     except HomeAssistantError as err:
         # Not enough credits, or the balance could not be read: nothing was sent.
@@ -357,25 +345,16 @@ async def async_send_queued(
             LOGGER.warning(
                 "A queued SMS may have been sent (%s); it is not sent again", err
             )
-            return Delivery.DROPPED
-        if isinstance(err, SmsServiceCenterApiError | SmsServiceCenterValidationError):
+        elif isinstance(
+            err, SmsServiceCenterApiError | SmsServiceCenterValidationError
+        ):
             LOGGER.warning("The provider refused a queued SMS (%s); it is dropped", err)
-            return Delivery.DROPPED
-        if isinstance(err, SmsServiceCenterAuthenticationError):
-            entry.async_start_reauth(hass)
-        LOGGER.debug("A queued SMS could not be sent yet: %s", err)
-        return Delivery.KEPT
-    async_send_message_event(
-        hass,
-        entry.entry_id,
-        "sent",
-        message_id=result.message_id,
-        test_mode=result.test_mode,
-        recipients=len(message.numbers),
-        segments=message.segments,
-        credits_estimate=message.credits_estimate,
-        queued=True,
-    )
+        else:
+            if isinstance(err, SmsServiceCenterAuthenticationError):
+                entry.async_start_reauth(hass)
+            LOGGER.debug("A queued SMS could not be sent yet: %s", err)
+            return Delivery.KEPT
+        return Delivery.DROPPED
     return Delivery.SENT
 
 
@@ -386,9 +365,14 @@ async def _async_send_request(
     numbers: Sequence[str],
     message: str,
     sendname: str | None,
+    segments: int,
     credits_estimate: int,
+    from_outbox: bool,
 ) -> SendResult:
     """Reserve the cost of valid input, send its request once and book the outcome.
+
+    An accepted send is a ``sent`` event of the account (``queued`` when it
+    waited in the outbox).
 
     Raises a translated error when the account cannot pay for it or its balance
     cannot be read (nothing was sent), and the client's error when the request
@@ -447,6 +431,17 @@ async def _async_send_request(
     await runtime_data.store.async_set_test_mode(result.test_mode)
     async_update_test_mode_issue(hass, entry, result.test_mode)
     await _async_save_daily_usage(entry)
+    async_send_message_event(
+        hass,
+        entry.entry_id,
+        "sent",
+        message_id=result.message_id,
+        test_mode=result.test_mode,
+        recipients=len(numbers),
+        segments=segments,
+        credits_estimate=credits_estimate,
+        queued=from_outbox,
+    )
     return result
 
 
