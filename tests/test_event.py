@@ -81,7 +81,7 @@ async def test_refused_send_fires_no_event(hass: HomeAssistant) -> None:
 
 
 @pytest.mark.usefixtures("init_integration")
-@pytest.mark.parametrize("event_type", ["queued", "expired"])
+@pytest.mark.parametrize("event_type", ["queued", "expired", "failed"])
 async def test_outbox_events(hass: HomeAssistant, event_type: str) -> None:
     """Test the entity fires what the account's signal carries, such as the outbox's events."""
     attributes: dict[str, Any] = {

@@ -378,18 +378,29 @@ async def test_retry_when_a_poll_succeeds(
     assert queued_count(hass) == 0
 
 
-async def test_retry_may_have_been_sent_is_dropped(
+@pytest.mark.parametrize(
+    "failure",
+    [MAY_HAVE_BEEN_SENT, {"json": {"status": "error", "message": "Blocked"}}],
+    ids=["may_have_been_sent", "refused_by_provider"],
+)
+async def test_retry_that_may_have_gone_or_was_refused_fails(
     hass: HomeAssistant,
+    *,
     aioclient_mock: AiohttpClientMocker,
     freezer: FrozenDateTimeFactory,
     hass_storage: dict[str, Any],
     caplog: pytest.LogCaptureFixture,
+    events: Events,
+    failure: dict[str, Any],
 ) -> None:
-    """A retry that may have reached the provider is never tried again."""
+    """A retry that may have reached the provider, or that it refused, is never tried again.
+
+    It leaves the outbox with a ``failed`` event, so the user hears of it.
+    """
     mock_endpoints(aioclient_mock)
     await setup_integration(hass, account())
     await queue_message(hass, aioclient_mock, SECRET_TEXT)
-    mock_endpoints(aioclient_mock, send=MAY_HAVE_BEEN_SENT)
+    mock_endpoints(aioclient_mock, send=failure)
 
     await tick(hass, freezer, OUTBOX_RETRY_MIN)
     await tick(hass, freezer, timedelta(minutes=10))
@@ -397,28 +408,18 @@ async def test_retry_may_have_been_sent_is_dropped(
     assert len(send_requests(aioclient_mock)) == 1
     assert queued_count(hass) == 0
     assert stored_messages(hass_storage) == []
-    assert "may have been sent" in caplog.text
-    assert_no_secrets_logged(caplog)
-
-
-async def test_retry_refused_by_provider_is_dropped(
-    hass: HomeAssistant,
-    aioclient_mock: AiohttpClientMocker,
-    freezer: FrozenDateTimeFactory,
-) -> None:
-    """A retry the provider refuses would be refused again: it is dropped."""
-    mock_endpoints(aioclient_mock)
-    await setup_integration(hass, account())
-    await queue_message(hass, aioclient_mock)
-    mock_endpoints(
-        aioclient_mock, send={"json": {"status": "error", "message": "Blocked"}}
+    assert events[-1] == (
+        "failed",
+        {
+            "message_id": None,
+            "test_mode": False,
+            "recipients": 1,
+            "segments": 1,
+            "credits_estimate": 1,
+            "queued": True,
+        },
     )
-
-    await tick(hass, freezer, OUTBOX_RETRY_MIN)
-    await tick(hass, freezer, timedelta(minutes=10))
-
-    assert len(send_requests(aioclient_mock)) == 1
-    assert queued_count(hass) == 0
+    assert_no_secrets_logged(caplog)
 
 
 async def test_retry_without_credits_stays_queued(
@@ -588,10 +589,12 @@ async def test_unload_during_a_retry_never_sends_it_again(
     aioclient_mock: AiohttpClientMocker,
     freezer: FrozenDateTimeFactory,
     hass_storage: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A retry whose request is out when the account unloads may have been sent.
 
-    It left the stored outbox before its request went out, and is not put back.
+    It left the stored outbox before its request went out, is not put back, and
+    the log says it may have been sent.
     """
     mock_endpoints(aioclient_mock)
     entry = account()
@@ -610,6 +613,7 @@ async def test_unload_during_a_retry_never_sends_it_again(
         assert stored_messages(hass_storage) == []
         assert await hass.config_entries.async_unload(entry.entry_id)
 
+    assert "may have been sent when its send was interrupted" in caplog.text
     assert stored_messages(hass_storage) == []
     mock_endpoints(aioclient_mock)
     assert await hass.config_entries.async_setup(entry.entry_id)
@@ -857,37 +861,6 @@ async def test_failed_poll_does_not_send_the_outbox(
     assert len(stored_messages(hass_storage)) == 1
 
 
-async def test_unload_during_a_retry_warns_it_may_have_been_sent(
-    hass: HomeAssistant,
-    aioclient_mock: AiohttpClientMocker,
-    freezer: FrozenDateTimeFactory,
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    """A retry whose request is out when the account unloads is logged as maybe sent."""
-    mock_endpoints(aioclient_mock)
-    entry = account()
-    await setup_integration(hass, entry)
-    await queue_message(hass, aioclient_mock)
-    request_out = asyncio.Event()
-
-    async def _send_forever(*_args: Any) -> None:
-        request_out.set()
-        await asyncio.Event().wait()
-
-    with patch.object(entry.runtime_data.client, "send", side_effect=_send_forever):
-        freezer.tick(OUTBOX_RETRY_MIN)
-        async_fire_time_changed(hass)
-        await request_out.wait()
-        caplog.clear()
-        assert await hass.config_entries.async_unload(entry.entry_id)
-
-    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
-    assert any(
-        "may have been sent when its send was interrupted" in r.getMessage()
-        for r in warnings
-    )
-
-
 async def test_retry_that_fails_unexpectedly_is_never_sent_again(
     hass: HomeAssistant,
     aioclient_mock: AiohttpClientMocker,
@@ -925,13 +898,14 @@ async def test_retry_that_fails_unexpectedly_is_never_sent_again(
     assert send_requests(aioclient_mock) == []
 
 
-async def test_retry_refused_by_the_client_is_dropped(
+async def test_retry_refused_by_the_client_fails(
     hass: HomeAssistant,
     aioclient_mock: AiohttpClientMocker,
     freezer: FrozenDateTimeFactory,
     hass_storage: dict[str, Any],
+    events: Events,
 ) -> None:
-    """A stored message the client refuses to send (a bad sendname) is dropped, not retried."""
+    """A stored message the client refuses to send (a bad sendname) fails, not retried."""
     hass_storage[STORAGE_KEY] = {
         "version": 1,
         "key": STORAGE_KEY,
@@ -957,6 +931,7 @@ async def test_retry_refused_by_the_client_is_dropped(
 
     assert queued_count(hass) == 0
     assert stored_messages(hass_storage) == []
+    assert [event_type for event_type, _ in events] == ["failed"]
     await tick(hass, freezer, timedelta(minutes=10))
     assert send_requests(aioclient_mock) == []
 

@@ -50,7 +50,7 @@ ISSUE_DAILY_LIMIT_REACHED: Final = "daily_limit_reached"
 SIGNAL_MESSAGE_EVENT: Final = "smsservicecenter_message_event_{}"
 """Dispatcher signal of a message event of an account: format it with the entry ID.
 
-Sent with the event type (``sent``, ``queued`` or ``expired``) and its attributes:
+Sent with the event type (``sent``, ``queued``, ``expired`` or ``failed``) and its attributes:
 ``message_id``, ``test_mode``, ``recipients`` (a count), ``segments``,
 ``credits_estimate`` and ``queued``.
 """

@@ -1,4 +1,4 @@
-"""The message events of an SMS Service Center account: sent, queued, expired."""
+"""The message events of an SMS Service Center account: sent, queued, expired, failed."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ PARALLEL_UPDATES = 0
 MESSAGES = EventEntityDescription(
     key="messages",
     translation_key="messages",
-    event_types=["sent", "queued", "expired"],
+    event_types=["sent", "queued", "expired", "failed"],
 )
 
 
@@ -32,7 +32,7 @@ async def async_setup_entry(
 
 
 class SmsServiceCenterMessagesEvent(EventEntity):
-    """Fires when a message of the account was sent, queued or expired in the outbox.
+    """Fires when a message of the account was sent, queued, expired or failed in the outbox.
 
     The attributes describe the message without its recipients' numbers: their
     count, the segments, the credits it was expected to cost, its message ID.

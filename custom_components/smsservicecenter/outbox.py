@@ -96,7 +96,10 @@ class Delivery(StrEnum):
     KEPT = "kept"
     """It certainly was not sent and may be sent later: it stays, first in line."""
     DROPPED = "dropped"
-    """It may have been sent, or the provider refused it: it leaves the outbox."""
+    """It may have been sent, or the provider refused it: it leaves the outbox.
+
+    Whoever returns it tells the account's listeners (a ``failed`` event).
+    """
 
 
 type Deliver = Callable[[QueuedMessage], Awaitable[Delivery]]
@@ -140,7 +143,7 @@ def async_send_queued_message_event(
 ) -> None:
     """Tell the account's listeners what happened to a message of the outbox.
 
-    It has no message ID: it is queued or expired, never sent.
+    It has no message ID: it is queued, expired or failed, never sent.
     """
     async_send_message_event(
         hass,

@@ -323,7 +323,7 @@ async def async_send_queued(
     A message the account cannot pay for now, or whose request certainly did not
     reach the server, stays in the outbox (until it expires: credits may be bought
     meanwhile). One that may have been sent, or that the provider refused, leaves
-    it and is never sent again.
+    it and is never sent again: a ``failed`` event tells the user.
     """
     try:
         await _async_send_request(
@@ -354,6 +354,7 @@ async def async_send_queued(
                 entry.async_start_reauth(hass)
             LOGGER.debug("A queued SMS could not be sent yet: %s", err)
             return Delivery.KEPT
+        async_send_queued_message_event(hass, entry, "failed", message)
         return Delivery.DROPPED
     return Delivery.SENT
 
