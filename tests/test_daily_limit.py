@@ -499,7 +499,6 @@ async def test_send_refused_for_credits_gives_its_credits_back(
 
     assert exc_info.value.translation_key == "insufficient_credits"
     assert used_today(hass) == "0"
-    await hass.async_block_till_done()
     mock_endpoints(aioclient_mock)
     await send_one(hass)
     assert used_today(hass) == "1"

@@ -236,19 +236,13 @@ class SmsServiceCenterCoordinator(DataUpdateCoordinator[AccountStatus]):
 
         Concurrent callers share one request. Raises SmsServiceCenterError.
         """
-        if self._balance_read is None:
+        if self._balance_read is None or self._balance_read.done():
             self._balance_read = self.config_entry.async_create_background_task(
                 self.hass,
                 self._async_fetch_balance(),
                 name=f"{DOMAIN} balance read {self.config_entry.entry_id}",
             )
-            self._balance_read.add_done_callback(self._async_balance_read_done)
         return await asyncio.shield(self._balance_read)
-
-    @callback
-    def _async_balance_read_done(self, _task: asyncio.Task[int]) -> None:
-        """Let the next caller start a new balance read."""
-        self._balance_read = None
 
     async def _async_fetch_balance(self) -> int:
         """Read the balance into the ledger, publish it and return what is available."""
