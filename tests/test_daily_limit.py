@@ -1,7 +1,7 @@
 """Tests for the daily credit limit: the send path, the repair issue, the sensor, storage."""
 
 import asyncio
-from datetime import date
+from datetime import timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -9,6 +9,7 @@ from homeassistant.const import CONF_API_TOKEN, CONF_URL
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -29,7 +30,7 @@ from custom_components.smsservicecenter.const import (
     OUTBOX_RETRY_MAX,
     OUTBOX_RETRY_MIN,
 )
-from custom_components.smsservicecenter.daily_limit import DailyUsage
+from custom_components.smsservicecenter.storage import DAILY_USAGE_SAVE_DELAY
 
 from .conftest import (
     BASE_URL,
@@ -98,8 +99,12 @@ def used_today(hass: HomeAssistant) -> str:
     return state.state
 
 
-def stored(hass_storage: dict[str, Any]) -> tuple[Any, Any]:
-    """Return the stored day and credits used of the account."""
+async def stored(hass: HomeAssistant, hass_storage: dict[str, Any]) -> tuple[Any, Any]:
+    """Return the stored day and credits used of the account, once its delayed save ran."""
+    async_fire_time_changed(
+        hass, dt_util.utcnow() + timedelta(seconds=DAILY_USAGE_SAVE_DELAY + 1)
+    )
+    await hass.async_block_till_done()
     data = hass_storage[STORAGE_KEY]["data"]
     return data["day"], data["credits_used"]
 
@@ -249,7 +254,7 @@ async def test_send_that_may_have_gone_out_counts(
 
     assert exc_info.value.translation_key == "send_outcome_unknown"
     assert used_today(hass) == "1"
-    assert stored(hass_storage) == (TODAY, 1)
+    assert await stored(hass, hass_storage) == (TODAY, 1)
     with (
         assert_no_requests(aioclient_mock),
         pytest.raises(ServiceValidationError, match="daily credit limit"),
@@ -277,7 +282,7 @@ async def test_cancelled_send_counts(
     await hass.async_block_till_done()
 
     assert used_today(hass) == "1"
-    assert stored(hass_storage) == (TODAY, 1)
+    assert await stored(hass, hass_storage) == (TODAY, 1)
 
 
 @pytest.mark.freeze_time(MORNING)
@@ -303,7 +308,7 @@ async def test_test_mode_sends_are_not_counted(
 
     assert len(send_requests(aioclient_mock)) == 3
     assert used_today(hass) == "0"
-    assert stored(hass_storage) == (TODAY, 0)
+    assert await stored(hass, hass_storage) == (TODAY, 0)
 
 
 @pytest.mark.freeze_time(MORNING)
@@ -323,7 +328,7 @@ async def test_restart_keeps_the_count(
 
     await send_one(hass)
 
-    assert stored(hass_storage) == (TODAY, 3)
+    assert await stored(hass, hass_storage) == (TODAY, 3)
     with (
         assert_no_requests(aioclient_mock),
         pytest.raises(ServiceValidationError, match="daily credit limit"),
@@ -354,7 +359,7 @@ async def test_stored_count_of_another_day_starts_at_zero(
 
     assert used_today(hass) == "0"
     await send_one(hass)
-    assert stored(hass_storage) == (TODAY, 1)
+    assert await stored(hass, hass_storage) == (TODAY, 1)
 
 
 async def test_new_day_resets_the_count_and_clears_the_issue(
@@ -382,7 +387,7 @@ async def test_new_day_resets_the_count_and_clears_the_issue(
     assert (state := hass.states.get(USED_TODAY_ENTITY_ID))
     assert state.state == "0"
     assert state.attributes["last_reset"] == "2026-05-05T00:00:00-07:00"
-    assert stored(hass_storage) == ("2026-05-05", 0)
+    assert await stored(hass, hass_storage) == ("2026-05-05", 0)
     await send_one(hass)
     assert used_today(hass) == "1"
 
@@ -403,7 +408,7 @@ async def test_midnight_is_not_watched_after_unload(
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
 
-    assert stored(hass_storage) == (TODAY, 1)
+    assert await stored(hass, hass_storage) == (TODAY, 1)
 
 
 @pytest.mark.freeze_time(MORNING)
@@ -571,20 +576,3 @@ async def test_limit_holds_while_the_account_is_in_test_mode(
     assert refused[0].translation_key == "daily_limit_reached"
     assert len(send_requests(aioclient_mock)) == 1
     assert used_today(hass) == "1"
-
-
-def test_send_reserved_before_midnight_counts_for_no_new_day() -> None:
-    """Test a send in flight over midnight is not counted on the new day.
-
-    Its reservation still held yesterday's allowance, not today's.
-    """
-    yesterday, today = date(2026, 5, 4), date(2026, 5, 5)
-    usage = DailyUsage(1, yesterday)
-    reservation = usage.reserve(1, yesterday)
-    assert usage.left(yesterday) == 0
-
-    assert usage.left(today) == 1
-    reservation.commit()
-
-    assert usage.used == 0
-    assert usage.day == today

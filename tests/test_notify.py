@@ -576,7 +576,7 @@ async def test_legacy_notify_kept_when_unload_fails(
         await hass.services.async_call(
             NOTIFY_DOMAIN, ALICE_SERVICE, {ATTR_MESSAGE: "Hi"}, blocking=True
         )
-    assert exc_info.value.translation_key == "entry_not_loaded"
+    assert exc_info.value.translation_key == "service_config_entry_not_loaded"
 
 
 async def test_legacy_notify_two_accounts(

@@ -32,6 +32,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
+from custom_components.smsservicecenter.api import SendResult
 from custom_components.smsservicecenter.const import (
     CONF_DEFAULT_COUNTRY,
     CONF_LOW_CREDITS_THRESHOLD,
@@ -584,36 +585,38 @@ async def test_diagnostics_show_ages_only(
     assert "612345678" not in str(diagnostics)
 
 
-async def test_unload_during_a_retry_never_sends_it_again(
+async def test_unload_during_a_retry_lets_it_finish(
     hass: HomeAssistant,
     aioclient_mock: AiohttpClientMocker,
     freezer: FrozenDateTimeFactory,
     hass_storage: dict[str, Any],
-    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """A retry whose request is out when the account unloads may have been sent.
-
-    It left the stored outbox before its request went out, is not put back, and
-    the log says it may have been sent.
-    """
+    """A retry whose request is out when the account unloads finishes, and is sent once."""
     mock_endpoints(aioclient_mock)
     entry = account()
     await setup_integration(hass, entry)
     await queue_message(hass, aioclient_mock)
     request_out = asyncio.Event()
+    answer = asyncio.Event()
+    client = entry.runtime_data.client
+    outbox = entry.runtime_data.account.outbox
 
-    async def _send_forever(*_args: Any) -> None:
+    async def _send_slowly(*_args: Any) -> SendResult:
         request_out.set()
-        await asyncio.Event().wait()
+        await answer.wait()
+        return SendResult(message_id="m-1", test_mode=False)
 
-    with patch.object(entry.runtime_data.client, "send", side_effect=_send_forever):
+    with patch.object(client, "send", side_effect=_send_slowly) as send:
         freezer.tick(OUTBOX_RETRY_MIN)
         async_fire_time_changed(hass)
         await request_out.wait()
         assert stored_messages(hass_storage) == []
         assert await hass.config_entries.async_unload(entry.entry_id)
+        answer.set()
+        await hass.async_block_till_done(wait_background_tasks=True)
 
-    assert "may have been sent when its send was interrupted" in caplog.text
+    assert send.call_count == 1
+    assert not outbox.messages
     assert stored_messages(hass_storage) == []
     mock_endpoints(aioclient_mock)
     assert await hass.config_entries.async_setup(entry.entry_id)

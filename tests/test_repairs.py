@@ -299,7 +299,7 @@ async def test_test_mode_survives_restart(
     issue_id = mode_issue_id(mock_config_entry)
     mock_endpoints(aioclient_mock, credits_=credits_json(0), send=send_json(True))
     await setup_integration(hass, mock_config_entry)
-    assert mock_config_entry.runtime_data.store.test_mode
+    assert mock_config_entry.runtime_data.account.store.test_mode
     assert issue_registry.async_get_issue(DOMAIN, issue_id)
 
     await send_sms(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
@@ -313,7 +313,7 @@ async def test_test_mode_survives_restart(
     await hass.async_block_till_done(wait_background_tasks=True)
 
     assert len(send_requests(aioclient_mock)) == 1
-    assert not mock_config_entry.runtime_data.store.test_mode
+    assert not mock_config_entry.runtime_data.account.store.test_mode
     assert stored_test_mode(hass_storage, mock_config_entry) is False
     assert not issue_registry.async_get_issue(DOMAIN, issue_id)
     with pytest.raises(ServiceValidationError) as exc_info:
@@ -355,7 +355,7 @@ async def test_stored_flag_wins_over_a_stale_issue(
 
     await setup_integration(hass, mock_config_entry)
 
-    assert mock_config_entry.runtime_data.store.test_mode is stored
+    assert mock_config_entry.runtime_data.account.store.test_mode is stored
     issue = issue_registry.async_get_issue(DOMAIN, mode_issue_id(mock_config_entry))
     assert (issue is not None) is stored
 
@@ -383,7 +383,7 @@ async def test_test_mode_taken_over_from_the_issue(
 
     await setup_integration(hass, mock_config_entry)
 
-    assert mock_config_entry.runtime_data.store.test_mode is test_mode
+    assert mock_config_entry.runtime_data.account.store.test_mode is test_mode
     if test_mode:
         assert stored_test_mode(hass_storage, mock_config_entry) is True
 

@@ -26,7 +26,6 @@ from yarl import URL
 
 from custom_components.smsservicecenter.const import DOMAIN
 from custom_components.smsservicecenter.message import normalize_phone_numbers
-from custom_components.smsservicecenter.send import async_get_loaded_entry
 
 from .conftest import (
     CREDITS_URL,
@@ -324,7 +323,7 @@ async def test_unexpected_send_failure_stays_booked(
         await send_sms(hass, recipients=[RECIPIENT_NUMBER], message="Alarm")
 
     assert runtime_data.coordinator.ledger.available == 249
-    assert runtime_data.daily_usage.used == 1
+    assert runtime_data.account.budget.daily.used == 1
 
 
 async def test_refusal_when_the_balance_cannot_be_read(
@@ -453,11 +452,3 @@ async def test_sends_during_a_poll_still_count(
     assert state.state == "3"
     assert coordinator.data.history is not None
     assert coordinator.data.history.last_message_sent == sent_at
-
-
-def test_loaded_entry_not_found(hass: HomeAssistant) -> None:
-    """Test an account that does not exist gives a translated error."""
-    with pytest.raises(ServiceValidationError) as exc_info:
-        async_get_loaded_entry(hass, "unknown")
-
-    assert exc_info.value.translation_key == "entry_not_found"

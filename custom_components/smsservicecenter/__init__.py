@@ -2,41 +2,39 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from datetime import timedelta
 from functools import partial
 
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_API_TOKEN, CONF_NAME, CONF_URL, Platform
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers import (
-    config_validation as cv,
-    discovery,
-    issue_registry as ir,
-)
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import config_validation as cv, discovery
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from homeassistant.helpers.event import async_track_time_change
 from homeassistant.helpers.typing import ConfigType
-from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
+from .account import async_get_account, async_remove_account, local_today
 from .api import DEFAULT_BASE_URL, SmsServiceCenterClient
-from .const import CONF_DAILY_CREDIT_LIMIT, DEFAULT_DAILY_CREDIT_LIMIT, DOMAIN
-from .coordinator import SmsServiceCenterCoordinator
-from .daily_limit import DailyUsage
+from .const import (
+    CONF_DAILY_CREDIT_LIMIT,
+    CONF_OUTBOX_MINUTES,
+    DEFAULT_DAILY_CREDIT_LIMIT,
+    DEFAULT_OUTBOX_MINUTES,
+    DOMAIN,
+)
+from .coordinator import (
+    SmsServiceCenterConfigEntry,
+    SmsServiceCenterCoordinator,
+    SmsServiceCenterData,
+)
 from .issues import (
+    async_delete_account_issues,
     async_delete_daily_limit_issue,
     async_test_mode_issue_exists,
     async_update_test_mode_issue,
-    daily_limit_issue_id,
-    low_credits_issue_id,
-    test_mode_issue_id,
 )
 from .notify import ATTR_ENTRY_ID
-from .outbox import Outbox, outbox_store
-from .send import async_send_queued
+from .send import async_deliver_queued, async_tell_expired
 from .services import async_setup_services
-from .storage import AccountStore
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
@@ -49,21 +47,6 @@ PLATFORMS: list[Platform] = [
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 HASS_CONFIG: HassKey[ConfigType] = HassKey(f"{DOMAIN}_hass_config")
-
-
-@dataclass(slots=True, kw_only=True)
-class SmsServiceCenterData:
-    """Runtime data of one SMS Service Center account."""
-
-    client: SmsServiceCenterClient
-    coordinator: SmsServiceCenterCoordinator
-    store: AccountStore
-    daily_usage: DailyUsage
-    """The credits used today, against the daily credit limit."""
-    outbox: Outbox
-
-
-type SmsServiceCenterConfigEntry = ConfigEntry[SmsServiceCenterData]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
@@ -82,50 +65,45 @@ async def async_setup_entry(
         async_get_clientsession(hass),
         base_url=entry.data.get(CONF_URL, DEFAULT_BASE_URL),
     )
-    store = AccountStore(hass, entry.entry_id)
-    if not await store.async_load():
-        # Versions before 0.2 kept the test mode flag in the repair issue only.
-        await store.async_set_test_mode(async_test_mode_issue_exists(hass, entry))
-    async_update_test_mode_issue(hass, entry, store.test_mode)
-    today = dt_util.now().date()
-    daily_usage = DailyUsage(
+    account = await async_get_account(
+        hass,
+        entry.entry_id,
         int(entry.options.get(CONF_DAILY_CREDIT_LIMIT, DEFAULT_DAILY_CREDIT_LIMIT)),
-        today,
-        store.credits_used_on(today),
     )
-    if daily_usage.left(today) != 0:
+    if not account.store.loaded:
+        # Versions before 0.2 kept the test mode flag in the repair issue only.
+        await account.store.async_set_test_mode(
+            async_test_mode_issue_exists(hass, entry)
+        )
+    async_update_test_mode_issue(hass, entry, account.store.test_mode)
+    if account.budget.daily.left(local_today()) != 0:
         # A new day, or the limit was raised or removed: sending works again.
         async_delete_daily_limit_issue(hass, entry)
-    outbox = Outbox(
-        hass, entry, lambda message: async_send_queued(hass, entry, message)
-    )
-    await outbox.async_load()
-    coordinator = SmsServiceCenterCoordinator(hass, entry, client)
+    coordinator = SmsServiceCenterCoordinator(hass, entry, client, account)
     await coordinator.async_config_entry_first_refresh()
-    entry.runtime_data = SmsServiceCenterData(
-        client=client,
-        coordinator=coordinator,
-        store=store,
-        daily_usage=daily_usage,
-        outbox=outbox,
+    runtime = SmsServiceCenterData(
+        client=client, coordinator=coordinator, account=account
     )
-    entry.async_on_unload(
-        async_track_time_change(
-            hass,
-            partial(_async_start_new_day, hass, entry),
-            hour=0,
-            minute=0,
-            second=0,
-        )
-    )
+    entry.runtime_data = runtime
 
+    @callback
+    def _async_new_day() -> None:
+        async_delete_daily_limit_issue(hass, entry)
+        coordinator.async_update_listeners()
+
+    entry.async_on_unload(account.async_track_midnight(hass, _async_new_day))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     # Once the entities are there, to see what the outbox sends.
-    outbox.async_start(coordinator)
-    # The legacy notify service has no config entry support: it comes with the
-    # account through discovery. Not started eagerly, so the task runs once Home
-    # Assistant has marked the account loaded; the service is only set up for a
-    # loaded account, and removed again when the account unloads.
+    account.outbox.async_start(
+        partial(async_deliver_queued, hass, entry, runtime),
+        timedelta(
+            minutes=entry.options.get(CONF_OUTBOX_MINUTES, DEFAULT_OUTBOX_MINUTES)
+        ),
+        partial(async_tell_expired, hass, entry, account),
+    )
+    entry.async_on_unload(account.outbox.async_stop)
+    # The legacy notify service comes with the account through discovery; not
+    # started eagerly, so it runs once Home Assistant has marked the account loaded.
     hass.async_create_task(
         discovery.async_load_platform(
             hass,
@@ -140,20 +118,6 @@ async def async_setup_entry(
     return True
 
 
-async def _async_start_new_day(
-    hass: HomeAssistant, entry: SmsServiceCenterConfigEntry, _now: datetime
-) -> None:
-    """Start counting the credits used at 0 at midnight, and clear the limit's issue."""
-    runtime_data = entry.runtime_data
-    today = dt_util.now().date()
-    if runtime_data.daily_usage.roll_over(today):
-        runtime_data.coordinator.async_update_listeners()
-    async_delete_daily_limit_issue(hass, entry)
-    await runtime_data.store.async_set_credits_used(
-        today, runtime_data.daily_usage.used
-    )
-
-
 async def _async_reload_entry(
     hass: HomeAssistant, entry: SmsServiceCenterConfigEntry
 ) -> None:
@@ -164,11 +128,7 @@ async def _async_reload_entry(
 async def async_unload_entry(
     hass: HomeAssistant, entry: SmsServiceCenterConfigEntry
 ) -> bool:
-    """Unload an account's entities.
-
-    Only when they unloaded does Home Assistant go on to remove the account's legacy
-    notify services (registered with the account's on-unload callbacks).
-    """
+    """Unload an account's entities; its budget and outbox stay for the next setup."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 
@@ -176,8 +136,5 @@ async def async_remove_entry(
     hass: HomeAssistant, entry: SmsServiceCenterConfigEntry
 ) -> None:
     """Remove the repair issues, the stored data and the outbox of a deleted account."""
-    ir.async_delete_issue(hass, DOMAIN, low_credits_issue_id(entry))
-    ir.async_delete_issue(hass, DOMAIN, test_mode_issue_id(entry))
-    ir.async_delete_issue(hass, DOMAIN, daily_limit_issue_id(entry))
-    await AccountStore(hass, entry.entry_id).async_remove()
-    await outbox_store(hass, entry.entry_id).async_remove()
+    async_delete_account_issues(hass, entry)
+    await async_remove_account(hass, entry.entry_id)

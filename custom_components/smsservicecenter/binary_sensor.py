@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from homeassistant.components.binary_sensor import (
+    BinarySensorDeviceClass,
     BinarySensorEntity,
     BinarySensorEntityDescription,
 )
-from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import SmsServiceCenterConfigEntry
+from .coordinator import SmsServiceCenterConfigEntry
 from .entity import SmsServiceCenterEntity
 
 PARALLEL_UPDATES = 0

@@ -39,6 +39,8 @@ OUTBOX_RETRY_MIN: Final = timedelta(seconds=30)
 """The first wait before the outbox is tried again; it doubles after each failure."""
 OUTBOX_RETRY_MAX: Final = timedelta(minutes=5)
 """The longest wait before the outbox is tried again."""
+MAX_QUEUED_MESSAGES: Final = 100
+"""The most messages the outbox of an account holds: it bounds every write's cost."""
 
 HISTORY_SENSOR_KEYS: Final = ("messages_last_30_days", "last_message_sent")
 """The sensors that need the sent-message history; without them it is not read."""
@@ -48,9 +50,4 @@ ISSUE_TEST_MODE: Final = "test_mode"
 ISSUE_DAILY_LIMIT_REACHED: Final = "daily_limit_reached"
 
 SIGNAL_MESSAGE_EVENT: Final = "smsservicecenter_message_event_{}"
-"""Dispatcher signal of a message event of an account: format it with the entry ID.
-
-Sent with the event type (``sent``, ``queued``, ``expired`` or ``failed``) and its attributes:
-``message_id``, ``test_mode``, ``recipients`` (a count), ``segments``,
-``credits_estimate`` and ``queued``.
-"""
+"""Dispatcher signal of an account's message events: format it with the entry ID."""

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import entity_registry as er
@@ -14,6 +14,7 @@ from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
+from .account import Account
 from .api import (
     HistoryPage,
     Packet,
@@ -33,10 +34,6 @@ from .const import (
     SCAN_INTERVAL,
 )
 from .issues import async_update_low_credits_issue
-from .ledger import CreditLedger
-
-if TYPE_CHECKING:
-    from . import SmsServiceCenterConfigEntry
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -60,12 +57,7 @@ class AccountStatus:
 
 
 class SmsServiceCenterCoordinator(DataUpdateCoordinator[AccountStatus]):
-    """Polls credits, the default sendname and a summary of the sent-message history.
-
-    The balance goes through the account's credit ledger, which the send path
-    reserves credits in: see ``ledger.py``. After sends, only the balance is read
-    again, once, when the sends have settled (``async_sent``).
-    """
+    """Polls credits, the default sendname and a summary of the sent-message history."""
 
     config_entry: SmsServiceCenterConfigEntry
 
@@ -74,8 +66,9 @@ class SmsServiceCenterCoordinator(DataUpdateCoordinator[AccountStatus]):
         hass: HomeAssistant,
         entry: SmsServiceCenterConfigEntry,
         client: SmsServiceCenterClient,
+        account: Account,
     ) -> None:
-        """Initialize the coordinator for one account."""
+        """Initialize the coordinator of one account; balances go to its ledger."""
         super().__init__(
             hass,
             LOGGER,
@@ -84,7 +77,8 @@ class SmsServiceCenterCoordinator(DataUpdateCoordinator[AccountStatus]):
             update_interval=SCAN_INTERVAL,
         )
         self.client = client
-        self.ledger = CreditLedger()
+        self.account = account
+        self.ledger = account.budget.ledger
         self.packets: tuple[Packet, ...] | None = None
         self._balance_read: asyncio.Task[int] | None = None
         self._history_failed = False
@@ -142,6 +136,7 @@ class SmsServiceCenterCoordinator(DataUpdateCoordinator[AccountStatus]):
             history = self._add_sends_since(history, read_started_at)
         await self._async_fetch_packets_if_needed()
         self._async_update_low_credits_issue()
+        self.account.outbox.async_account_reachable()
         return AccountStatus(
             credits=self.ledger.balance, sendname=sendname, history=history
         )
@@ -380,3 +375,15 @@ def _latest_message_time(
     """Return when the newest message was sent, whichever end of the history holds it."""
     times = [message.sent_at for message in (*first_page.messages, *last_page.messages)]
     return max(times, default=None)
+
+
+@dataclass(slots=True, kw_only=True)
+class SmsServiceCenterData:
+    """Runtime data of one SMS Service Center account, for one setup."""
+
+    client: SmsServiceCenterClient
+    coordinator: SmsServiceCenterCoordinator
+    account: Account
+
+
+type SmsServiceCenterConfigEntry = ConfigEntry[SmsServiceCenterData]

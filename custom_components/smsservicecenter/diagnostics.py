@@ -11,12 +11,10 @@ from homeassistant.util import dt as dt_util
 
 from .api import Packet, SmsServiceCenterError
 from .const import CONF_PHONE_NUMBER, SUBENTRY_TYPE_RECIPIENT
-from .coordinator import HistorySummary
+from .coordinator import HistorySummary, SmsServiceCenterConfigEntry
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
-
-    from . import SmsServiceCenterConfigEntry
 
 # The subentry unique ID of a recipient is its phone number.
 TO_REDACT = {CONF_API_TOKEN, CONF_PHONE_NUMBER, CONF_UNIQUE_ID}
@@ -28,7 +26,7 @@ async def async_get_config_entry_diagnostics(
     """Return diagnostics for a config entry, without the token or phone numbers."""
     coordinator = entry.runtime_data.coordinator
     status = coordinator.data
-    daily_usage = entry.runtime_data.daily_usage
+    daily_usage = entry.runtime_data.account.budget.daily
 
     packets = coordinator.packets
     packets_error: str | None = None
@@ -73,7 +71,7 @@ async def async_get_config_entry_diagnostics(
 def _outbox_as_dict(entry: SmsServiceCenterConfigEntry) -> dict[str, Any]:
     """Return how many messages wait and for how long: never their numbers or texts."""
     now = dt_util.utcnow()
-    messages = entry.runtime_data.outbox.messages
+    messages = entry.runtime_data.account.outbox.messages
     return {
         "queued_messages": len(messages),
         "ages_seconds": [

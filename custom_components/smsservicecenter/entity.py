@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import CONFIGURATION_URL, DOMAIN, MANUFACTURER
-from .coordinator import SmsServiceCenterCoordinator
-
-if TYPE_CHECKING:
-    from . import SmsServiceCenterConfigEntry
+from .coordinator import SmsServiceCenterConfigEntry, SmsServiceCenterCoordinator
 
 
 def account_device_info(entry: SmsServiceCenterConfigEntry) -> DeviceInfo:

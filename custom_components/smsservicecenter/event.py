@@ -9,8 +9,8 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import SmsServiceCenterConfigEntry
 from .const import SIGNAL_MESSAGE_EVENT
+from .coordinator import SmsServiceCenterConfigEntry
 from .entity import account_device_info
 
 PARALLEL_UPDATES = 0

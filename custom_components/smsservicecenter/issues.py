@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 
@@ -17,21 +17,18 @@ from .const import (
     ISSUE_TEST_MODE,
 )
 
-if TYPE_CHECKING:
-    from . import SmsServiceCenterConfigEntry
 
-
-def low_credits_issue_id(entry: SmsServiceCenterConfigEntry) -> str:
+def low_credits_issue_id(entry: ConfigEntry) -> str:
     """Return the id of the low credits issue of an account."""
     return f"{ISSUE_LOW_CREDITS}_{entry.entry_id}"
 
 
-def test_mode_issue_id(entry: SmsServiceCenterConfigEntry) -> str:
+def test_mode_issue_id(entry: ConfigEntry) -> str:
     """Return the id of the test mode issue of an account."""
     return f"{ISSUE_TEST_MODE}_{entry.entry_id}"
 
 
-def daily_limit_issue_id(entry: SmsServiceCenterConfigEntry) -> str:
+def daily_limit_issue_id(entry: ConfigEntry) -> str:
     """Return the id of the daily limit issue of an account."""
     return f"{ISSUE_DAILY_LIMIT_REACHED}_{entry.entry_id}"
 
@@ -55,7 +52,7 @@ def packet_to_restore_balance(
 @callback
 def async_update_low_credits_issue(
     hass: HomeAssistant,
-    entry: SmsServiceCenterConfigEntry,
+    entry: ConfigEntry,
     credits_: int,
     threshold: int,
     packets: Sequence[Packet],
@@ -96,9 +93,7 @@ def async_update_low_credits_issue(
 
 
 @callback
-def async_test_mode_issue_exists(
-    hass: HomeAssistant, entry: SmsServiceCenterConfigEntry
-) -> bool:
+def async_test_mode_issue_exists(hass: HomeAssistant, entry: ConfigEntry) -> bool:
     """Return whether the account has an active test mode issue.
 
     Only read once, to take over the flag that versions before 0.2 kept in the
@@ -110,7 +105,7 @@ def async_test_mode_issue_exists(
 
 @callback
 def async_update_test_mode_issue(
-    hass: HomeAssistant, entry: SmsServiceCenterConfigEntry, test_mode: bool
+    hass: HomeAssistant, entry: ConfigEntry, test_mode: bool
 ) -> None:
     """Show the test mode notice while the account answers sends in test mode.
 
@@ -135,7 +130,7 @@ def async_update_test_mode_issue(
 
 @callback
 def async_create_daily_limit_issue(
-    hass: HomeAssistant, entry: SmsServiceCenterConfigEntry, limit: int
+    hass: HomeAssistant, entry: ConfigEntry, limit: int
 ) -> None:
     """Tell the user that a send was refused because of the daily credit limit.
 
@@ -154,8 +149,17 @@ def async_create_daily_limit_issue(
 
 
 @callback
-def async_delete_daily_limit_issue(
-    hass: HomeAssistant, entry: SmsServiceCenterConfigEntry
-) -> None:
+def async_delete_daily_limit_issue(hass: HomeAssistant, entry: ConfigEntry) -> None:
     """Remove the daily limit issue of an account."""
     ir.async_delete_issue(hass, DOMAIN, daily_limit_issue_id(entry))
+
+
+@callback
+def async_delete_account_issues(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """Remove every repair issue of a deleted account."""
+    for issue_id in (
+        low_credits_issue_id(entry),
+        test_mode_issue_id(entry),
+        daily_limit_issue_id(entry),
+    ):
+        ir.async_delete_issue(hass, DOMAIN, issue_id)

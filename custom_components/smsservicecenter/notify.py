@@ -17,6 +17,7 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.service import async_get_config_entry
 
 from .const import (
     CONF_PHONE_NUMBER,
@@ -25,8 +26,9 @@ from .const import (
     MANUFACTURER,
     SUBENTRY_TYPE_RECIPIENT,
 )
+from .coordinator import SmsServiceCenterConfigEntry
 from .entity import account_device_info
-from .send import async_get_loaded_entry, async_send_sms, format_message
+from .send import async_send_sms, format_message
 
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigSubentry
@@ -34,7 +36,6 @@ if TYPE_CHECKING:
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
     from homeassistant.helpers.typing import ConfigType, DiscoveryInfoType
 
-    from . import SmsServiceCenterConfigEntry
 
 ATTR_ENTRY_ID = "entry_id"
 
@@ -186,7 +187,9 @@ class SmsServiceCenterNotificationService(BaseNotificationService):
             )
         data: dict[str, Any] = kwargs.get(ATTR_DATA) or {}
         sendname = data.get(CONF_SENDNAME)
-        entry = async_get_loaded_entry(self.hass, self.entry_id)
+        entry: SmsServiceCenterConfigEntry = async_get_config_entry(
+            self.hass, DOMAIN, self.entry_id
+        )
         await async_send_sms(
             self.hass,
             entry,

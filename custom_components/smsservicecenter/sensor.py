@@ -16,9 +16,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
-from . import SmsServiceCenterConfigEntry
 from .const import HISTORY_SENSOR_KEYS
-from .coordinator import AccountStatus
+from .coordinator import AccountStatus, SmsServiceCenterConfigEntry
 from .entity import SmsServiceCenterEntity, account_device_info
 from .outbox import Outbox
 
@@ -132,12 +131,12 @@ class SmsServiceCenterCreditsUsedTodaySensor(SmsServiceCenterEntity, SensorEntit
     @property
     def native_value(self) -> int:
         """Return the credits used today."""
-        return self.coordinator.config_entry.runtime_data.daily_usage.used
+        return self.coordinator.account.budget.daily.used
 
     @property
     def last_reset(self) -> datetime:
         """Return the start of the day the count is for: local midnight."""
-        usage = self.coordinator.config_entry.runtime_data.daily_usage
+        usage = self.coordinator.account.budget.daily
         return dt_util.start_of_local_day(usage.day)
 
 
@@ -161,7 +160,7 @@ class SmsServiceCenterQueuedMessagesSensor(SensorEntity):
 
     def __init__(self, entry: SmsServiceCenterConfigEntry) -> None:
         """Initialize the sensor of an account's outbox."""
-        self._outbox: Outbox = entry.runtime_data.outbox
+        self._outbox: Outbox = entry.runtime_data.account.outbox
         self._attr_unique_id = f"{entry.entry_id}_{QUEUED_MESSAGES.key}"
         self._attr_device_info = account_device_info(entry)
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from homeassistant.const import ATTR_CONFIG_ENTRY_ID
 from homeassistant.core import (
     HomeAssistant,
@@ -16,13 +14,10 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.service import async_get_config_entry
 import voluptuous as vol
 
-from .api import SmsServiceCenterError
 from .const import DOMAIN
-from .errors import api_error_to_home_assistant_error
+from .coordinator import SmsServiceCenterConfigEntry
+from .errors import translated_errors
 from .send import async_send_sms, validate_sendname
-
-if TYPE_CHECKING:
-    from . import SmsServiceCenterConfigEntry
 
 ATTR_MESSAGE = "message"
 ATTR_PAGE = "page"
@@ -84,19 +79,15 @@ async def _async_set_sendname(call: ServiceCall) -> None:
     entry = _async_get_entry(call)
     sendname: str = call.data[ATTR_SENDNAME]
     validate_sendname(sendname)
-    try:
+    with translated_errors(call.hass, entry):
         await entry.runtime_data.coordinator.async_set_sendname(sendname)
-    except SmsServiceCenterError as err:
-        raise api_error_to_home_assistant_error(call.hass, entry, err) from err
 
 
 async def _async_get_history(call: ServiceCall) -> ServiceResponse:
     """Return one page of the messages sent in the last 30 days."""
     entry = _async_get_entry(call)
-    try:
+    with translated_errors(call.hass, entry):
         page = await entry.runtime_data.client.get_history(call.data[ATTR_PAGE])
-    except SmsServiceCenterError as err:
-        raise api_error_to_home_assistant_error(call.hass, entry, err) from err
     return {
         "messages": [
             {

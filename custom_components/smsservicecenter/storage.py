@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, TypedDict
 
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.storage import Store
 
 from .const import DOMAIN
 
 STORAGE_VERSION = 1
+# Seconds a burst of sends waits before its daily usage is written: one write for all.
+DAILY_USAGE_SAVE_DELAY = 5
 
 
 class StoredAccount(TypedDict):
@@ -25,7 +27,7 @@ class StoredAccount(TypedDict):
 
 
 class AccountStore:
-    """The stored data of one account, loaded once at setup and saved on change."""
+    """The stored data of one account, loaded once and saved on change."""
 
     def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
         """Bind the store to the account with this config entry ID."""
@@ -33,12 +35,14 @@ class AccountStore:
             hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}"
         )
         self._data = StoredAccount(test_mode=False, day=None, credits_used=0)
+        self.loaded = False
+        """Whether anything was stored (versions before 0.2 stored nothing)."""
 
-    async def async_load(self) -> bool:
-        """Load the stored data; return False when nothing was stored yet."""
+    async def async_load(self) -> None:
+        """Load the stored data, if any."""
         stored = await self._store.async_load()
         if stored is None:
-            return False
+            return
         day = stored.get("day")
         credits_used = stored.get("credits_used")
         self._data = StoredAccount(
@@ -46,7 +50,7 @@ class AccountStore:
             day=day if isinstance(day, str) else None,
             credits_used=credits_used if isinstance(credits_used, int) else 0,
         )
-        return True
+        self.loaded = True
 
     @property
     def test_mode(self) -> bool:
@@ -58,6 +62,7 @@ class AccountStore:
         if test_mode == self._data["test_mode"]:
             return
         self._data["test_mode"] = test_mode
+        self.loaded = True
         await self._store.async_save(dict(self._data))
 
     def credits_used_on(self, day: date) -> int:
@@ -66,8 +71,9 @@ class AccountStore:
             return 0
         return self._data["credits_used"]
 
-    async def async_set_credits_used(self, day: date, credits_used: int) -> None:
-        """Remember the credits used on ``day``."""
+    @callback
+    def async_set_credits_used(self, day: date, credits_used: int) -> None:
+        """Remember the credits used on ``day``, saved shortly after and when Home Assistant stops."""
         if (
             self._data["day"] == day.isoformat()
             and self._data["credits_used"] == credits_used
@@ -75,7 +81,7 @@ class AccountStore:
             return
         self._data["day"] = day.isoformat()
         self._data["credits_used"] = credits_used
-        await self._store.async_save(dict(self._data))
+        self._store.async_delay_save(lambda: dict(self._data), DAILY_USAGE_SAVE_DELAY)
 
     async def async_remove(self) -> None:
         """Delete the stored data of an account that is removed."""

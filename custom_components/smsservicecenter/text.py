@@ -8,12 +8,11 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import SmsServiceCenterConfigEntry
 from .api import SENDNAME_PATTERN, SmsServiceCenterError
 from .const import LOGGER
-from .coordinator import SmsServiceCenterCoordinator
+from .coordinator import SmsServiceCenterConfigEntry, SmsServiceCenterCoordinator
 from .entity import SmsServiceCenterEntity
-from .errors import api_error_to_home_assistant_error
+from .errors import async_start_reauth_if_refused, translate_error
 from .send import validate_sendname
 
 PARALLEL_UPDATES = 1
@@ -95,6 +94,5 @@ class SmsServiceCenterSendnameEntity(SmsServiceCenterEntity, TextEntity):
             raise
         except SmsServiceCenterError as err:
             self.async_write_ha_state()
-            raise api_error_to_home_assistant_error(
-                self.hass, self.coordinator.config_entry, err
-            ) from err
+            async_start_reauth_if_refused(self.hass, self.coordinator.config_entry, err)
+            raise translate_error(err) from err
