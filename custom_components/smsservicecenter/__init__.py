@@ -92,6 +92,11 @@ async def async_setup_entry(
         coordinator.async_update_listeners()
 
     entry.async_on_unload(account.async_track_midnight(hass, _async_new_day))
+    entry.async_on_unload(
+        account.async_listen_bookings(
+            lambda accepted: coordinator.async_sent(accepted=accepted)
+        )
+    )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     # Once the entities are there, to see what the outbox sends.
     account.outbox.async_start(

@@ -309,8 +309,7 @@ async def _async_send(
         raise _insufficient_credits(cost, available) from err
     finally:
         if hold.committed:
-            runtime.coordinator.async_sent(accepted=hold.accepted)
-            account.async_save_usage()
+            account.async_booked(accepted=hold.accepted)
     LOGGER.debug(
         "SMS %s sent to %s (test mode: %s)", result.message_id, masked, result.test_mode
     )
