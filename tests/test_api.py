@@ -13,21 +13,26 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from email.utils import format_datetime
+import errno
 import json
 import logging
 import socket
+import ssl
 from typing import Any
 
 import aiohttp
 from aiohttp import web
+from aiohttp.client_reqrep import ConnectionKey
 from aiohttp.test_utils import TestServer
 import pytest
 
+from custom_components.smsservicecenter import api
 from custom_components.smsservicecenter.api import (
     DEFAULT_BASE_URL,
     HISTORY_PAGE_SIZE,
     MAX_SENDNAME_LENGTH,
     SENDNAME_PATTERN,
+    ConnectionFailure,
     HistoryPage,
     Packet,
     SendResult,
@@ -38,6 +43,7 @@ from custom_components.smsservicecenter.api import (
     SmsServiceCenterConnectionError,
     SmsServiceCenterError,
     SmsServiceCenterInsufficientCreditsError,
+    SmsServiceCenterNotApiError,
     SmsServiceCenterResponseError,
     SmsServiceCenterValidationError,
     mask_phone_number,
@@ -256,12 +262,31 @@ def test_constants() -> None:
     assert SENDNAME_PATTERN.fullmatch("NewName")
 
 
+def test_public_names_exported() -> None:
+    """Every name in ``__all__`` exists, the connection failure causes included."""
+    assert all(hasattr(api, name) for name in api.__all__)
+    assert {"ConnectionFailure", "SmsServiceCenterNotApiError"} <= set(api.__all__)
+
+
+def test_connection_failure_values() -> None:
+    """The causes of a connection failure have stable string values for translations."""
+    assert {failure.name: str(failure) for failure in ConnectionFailure} == {
+        "HOST_NOT_FOUND": "host_not_found",
+        "REFUSED": "refused",
+        "TIMEOUT": "timeout",
+        "SERVER_ERROR": "server_error",
+        "RATE_LIMITED": "rate_limited",
+        "OTHER": "other",
+    }
+
+
 def test_exception_hierarchy() -> None:
     """All errors share one base class; validation errors are also ValueErrors."""
     for error in (
         SmsServiceCenterConnectionError,
         SmsServiceCenterAuthenticationError,
         SmsServiceCenterResponseError,
+        SmsServiceCenterNotApiError,
         SmsServiceCenterApiError,
         SmsServiceCenterInsufficientCreditsError,
         SmsServiceCenterValidationError,
@@ -271,6 +296,7 @@ def test_exception_hierarchy() -> None:
     assert issubclass(
         SmsServiceCenterInsufficientCreditsError, SmsServiceCenterApiError
     )
+    assert issubclass(SmsServiceCenterNotApiError, SmsServiceCenterResponseError)
 
 
 def test_insufficient_credits_error_defaults() -> None:
@@ -282,8 +308,15 @@ def test_insufficient_credits_error_defaults() -> None:
 def test_connection_error_defaults() -> None:
     """A connection error assumes the request may have reached the server."""
     err = SmsServiceCenterConnectionError("boom")
+    assert err.reason is ConnectionFailure.OTHER
     assert err.retry_after is None
     assert err.request_may_have_reached_server is True
+
+
+def test_connection_error_reason() -> None:
+    """A connection error keeps the cause it was made with."""
+    err = SmsServiceCenterConnectionError("boom", reason=ConnectionFailure.REFUSED)
+    assert err.reason is ConnectionFailure.REFUSED
 
 
 def test_response_error_defaults() -> None:
@@ -768,6 +801,7 @@ async def test_rate_limited_with_retry_after(
 
     assert exc_info.value.retry_after == 30.0
     assert exc_info.value.request_may_have_reached_server is False
+    assert exc_info.value.reason is ConnectionFailure.RATE_LIMITED
 
 
 async def test_rate_limited_without_retry_after(
@@ -781,6 +815,7 @@ async def test_rate_limited_without_retry_after(
 
     assert exc_info.value.retry_after is None
     assert exc_info.value.request_may_have_reached_server is False
+    assert exc_info.value.reason is ConnectionFailure.RATE_LIMITED
 
 
 @pytest.mark.parametrize(
@@ -817,6 +852,7 @@ async def test_service_unavailable_retry_after(
 
     assert exc_info.value.retry_after == expected
     assert exc_info.value.request_may_have_reached_server is True
+    assert exc_info.value.reason is ConnectionFailure.SERVER_ERROR
 
 
 async def test_retry_after_http_date_in_the_future(
@@ -852,9 +888,10 @@ async def test_server_error(
 
     assert exc_info.value.request_may_have_reached_server is True
     assert exc_info.value.retry_after is None
+    assert exc_info.value.reason is ConnectionFailure.SERVER_ERROR
 
 
-@pytest.mark.parametrize("status", [400, 404, 405, 418, 422])
+@pytest.mark.parametrize("status", [400, 418, 422])
 async def test_unexpected_client_error_status(
     fake_api: FakeApi, client: SmsServiceCenterClient, status: int
 ) -> None:
@@ -863,6 +900,24 @@ async def test_unexpected_client_error_status(
 
     with pytest.raises(SmsServiceCenterResponseError, match=str(status)) as exc_info:
         await client.send(NUMBERS, "Hello")
+
+    assert type(exc_info.value) is SmsServiceCenterResponseError
+    assert exc_info.value.http_status == status
+    assert exc_info.value.request_accepted is False
+
+
+@pytest.mark.parametrize("status", [404, 405])
+@pytest.mark.parametrize("call", ALL_CALLS.values(), ids=ALL_CALLS.keys())
+async def test_not_the_api_status(
+    fake_api: FakeApi, client: SmsServiceCenterClient, call: ClientCall, status: int
+) -> None:
+    """HTTP 404 and 405 mean the URL is not the API; the request was not accepted."""
+    fake_api.reply(
+        text="<html>Not Found</html>", status=status, content_type="text/html"
+    )
+
+    with pytest.raises(SmsServiceCenterNotApiError, match=str(status)) as exc_info:
+        await call(client)
 
     assert exc_info.value.http_status == status
     assert exc_info.value.request_accepted is False
@@ -921,6 +976,7 @@ async def test_timeout(fake_api: FakeApi, session: aiohttp.ClientSession) -> Non
 
     assert exc_info.value.request_may_have_reached_server is True
     assert exc_info.value.retry_after is None
+    assert exc_info.value.reason is ConnectionFailure.TIMEOUT
 
 
 async def test_connection_refused(session: aiohttp.ClientSession) -> None:
@@ -933,6 +989,7 @@ async def test_connection_refused(session: aiohttp.ClientSession) -> None:
         await client.send(NUMBERS, "Hello")
 
     assert exc_info.value.request_may_have_reached_server is False
+    assert exc_info.value.reason is ConnectionFailure.REFUSED
     assert isinstance(exc_info.value.__cause__, aiohttp.ClientConnectorError)
 
 
@@ -973,6 +1030,7 @@ async def test_connect_timeout(
         await client.send(NUMBERS, "Hello")
 
     assert exc_info.value.request_may_have_reached_server is False
+    assert exc_info.value.reason is ConnectionFailure.TIMEOUT
     assert isinstance(exc_info.value.__cause__, aiohttp.ConnectionTimeoutError)
     _assert_no_token(exc_info.value)
 
@@ -994,6 +1052,7 @@ async def test_default_connect_timeout_with_a_short_request_timeout(
         await client.get_credits()
 
     assert exc_info.value.request_may_have_reached_server is True
+    assert exc_info.value.reason is ConnectionFailure.TIMEOUT
 
 
 @pytest.fixture
@@ -1025,6 +1084,7 @@ async def test_server_disconnected(
         await client.send(NUMBERS, "Hello")
 
     assert exc_info.value.request_may_have_reached_server is True
+    assert exc_info.value.reason is ConnectionFailure.OTHER
 
 
 async def test_client_error_without_text(
@@ -1038,8 +1098,97 @@ async def test_client_error_without_text(
     monkeypatch.setattr(session, "request", fail)
     client = SmsServiceCenterClient(TOKEN, session)
 
-    with pytest.raises(SmsServiceCenterConnectionError, match=r"ClientOSError$"):
+    with pytest.raises(
+        SmsServiceCenterConnectionError, match=r"ClientOSError$"
+    ) as exc_info:
         await client.get_credits()
+
+    assert exc_info.value.reason is ConnectionFailure.OTHER
+
+
+_KEY = ConnectionKey("sms.example", 443, True, True, None, None, None)
+
+
+@pytest.mark.parametrize(
+    ("error", "reason", "may_have_reached"),
+    [
+        (
+            aiohttp.ClientConnectorDNSError(
+                _KEY, socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+            ),
+            ConnectionFailure.HOST_NOT_FOUND,
+            False,
+        ),
+        (
+            aiohttp.ClientConnectorError(
+                _KEY, OSError(errno.ECONNREFUSED, "Connection refused")
+            ),
+            ConnectionFailure.REFUSED,
+            False,
+        ),
+        (
+            aiohttp.ClientConnectorError(
+                _KEY, OSError(errno.ENETUNREACH, "Network is unreachable")
+            ),
+            ConnectionFailure.REFUSED,
+            False,
+        ),
+        (
+            aiohttp.ClientConnectorCertificateError(
+                _KEY, ssl.SSLCertVerificationError("certificate verify failed")
+            ),
+            ConnectionFailure.OTHER,
+            False,
+        ),
+        (
+            aiohttp.ClientConnectorSSLError(_KEY, ssl.SSLError("wrong version")),
+            ConnectionFailure.OTHER,
+            False,
+        ),
+        (aiohttp.ConnectionTimeoutError(), ConnectionFailure.TIMEOUT, False),
+        (aiohttp.SocketTimeoutError(), ConnectionFailure.TIMEOUT, True),
+        (TimeoutError(), ConnectionFailure.TIMEOUT, True),
+        (
+            aiohttp.ClientConnectionResetError("Connection reset by peer"),
+            ConnectionFailure.OTHER,
+            True,
+        ),
+        (aiohttp.ClientPayloadError("truncated"), ConnectionFailure.OTHER, True),
+    ],
+    ids=[
+        "dns",
+        "refused",
+        "network_unreachable",
+        "certificate",
+        "tls",
+        "connect_timeout",
+        "read_timeout",
+        "timeout",
+        "reset",
+        "payload",
+    ],
+)
+async def test_connection_failure_reason(
+    session: aiohttp.ClientSession,
+    monkeypatch: pytest.MonkeyPatch,
+    error: Exception,
+    reason: ConnectionFailure,
+    may_have_reached: bool,
+) -> None:
+    """Each way a request can fail to get an answer names its cause."""
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise error
+
+    monkeypatch.setattr(session, "request", fail)
+    client = SmsServiceCenterClient(TOKEN, session)
+
+    with pytest.raises(SmsServiceCenterConnectionError) as exc_info:
+        await client.send(NUMBERS, "Hello")
+
+    assert exc_info.value.reason is reason
+    assert exc_info.value.request_may_have_reached_server is may_have_reached
+    assert exc_info.value.__cause__ is error
 
 
 # Bodies that are not what the API documents
@@ -1065,10 +1214,10 @@ async def test_body_not_json(
     text: str | bytes,
     content_type: str,
 ) -> None:
-    """A 200 response that is not JSON raises a response error; the request was accepted."""
+    """A 200 response that is not JSON is not the API; the request was accepted."""
     fake_api.reply(text=text, content_type=content_type)
 
-    with pytest.raises(SmsServiceCenterResponseError) as exc_info:
+    with pytest.raises(SmsServiceCenterNotApiError) as exc_info:
         await call(client)
 
     assert exc_info.value.http_status == 200
@@ -1082,7 +1231,7 @@ async def test_other_success_status_unreadable(
     """Any 2xx answer whose body cannot be read means the request was accepted."""
     fake_api.reply(text="<html>Sent</html>", status=status, content_type="text/html")
 
-    with pytest.raises(SmsServiceCenterResponseError) as exc_info:
+    with pytest.raises(SmsServiceCenterNotApiError) as exc_info:
         await client.send(NUMBERS, "Hello")
 
     assert exc_info.value.http_status == status
@@ -1102,6 +1251,7 @@ async def test_body_not_an_object(
     with pytest.raises(SmsServiceCenterResponseError, match="JSON object") as exc_info:
         await call(client)
 
+    assert not isinstance(exc_info.value, SmsServiceCenterNotApiError)
     assert exc_info.value.http_status == 200
 
 

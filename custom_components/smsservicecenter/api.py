@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
+from enum import StrEnum
 from functools import partial
 import json
 import logging
@@ -52,6 +53,7 @@ __all__ = [
     "HISTORY_PAGE_SIZE",
     "MAX_SENDNAME_LENGTH",
     "SENDNAME_PATTERN",
+    "ConnectionFailure",
     "HistoryPage",
     "Packet",
     "SendResult",
@@ -62,6 +64,7 @@ __all__ = [
     "SmsServiceCenterConnectionError",
     "SmsServiceCenterError",
     "SmsServiceCenterInsufficientCreditsError",
+    "SmsServiceCenterNotApiError",
     "SmsServiceCenterResponseError",
     "SmsServiceCenterValidationError",
     "mask_phone_number",
@@ -111,6 +114,17 @@ _PHONE_LIKE = re.compile(r"(?<!\d)\+?(?:\(\d+\)|\d)(?:[ ./-]?(?:\(\d+\)|\d))+(?!
 _MIN_PHONE_DIGITS = 8
 
 
+class ConnectionFailure(StrEnum):
+    """Why the API could not be reached or did not answer in time."""
+
+    HOST_NOT_FOUND = "host_not_found"
+    REFUSED = "refused"
+    TIMEOUT = "timeout"
+    SERVER_ERROR = "server_error"
+    RATE_LIMITED = "rate_limited"
+    OTHER = "other"
+
+
 class SmsServiceCenterError(Exception):
     """Base class for all errors raised by this client."""
 
@@ -125,6 +139,7 @@ class SmsServiceCenterConnectionError(SmsServiceCenterError):
         self,
         message: str,
         *,
+        reason: ConnectionFailure = ConnectionFailure.OTHER,
         retry_after: float | None = None,
         request_may_have_reached_server: bool = True,
     ) -> None:
@@ -132,6 +147,7 @@ class SmsServiceCenterConnectionError(SmsServiceCenterError):
 
         Args:
             message: A description of the problem.
+            reason: What went wrong, for a message per cause.
             retry_after: Seconds to wait before trying again, from a
                 ``Retry-After`` header (HTTP 429/503), or ``None``.
             request_may_have_reached_server: ``False`` only when the request
@@ -140,6 +156,7 @@ class SmsServiceCenterConnectionError(SmsServiceCenterError):
 
         """
         super().__init__(message)
+        self.reason = reason
         self.retry_after = retry_after
         self.request_may_have_reached_server = request_may_have_reached_server
 
@@ -151,8 +168,9 @@ class SmsServiceCenterAuthenticationError(SmsServiceCenterError):
 class SmsServiceCenterResponseError(SmsServiceCenterError):
     """The API answered with something this client does not understand.
 
-    Raised for HTML or other non-JSON bodies, malformed JSON, unexpected shapes,
-    missing or wrongly typed fields, redirects and unexpected HTTP 4xx statuses.
+    Raised for unexpected shapes, missing or wrongly typed fields, redirects and
+    unexpected HTTP 4xx statuses; a body that is not JSON and HTTP 404/405 raise
+    its subclass :class:`SmsServiceCenterNotApiError`.
     """
 
     def __init__(self, message: str, *, http_status: int | None = None) -> None:
@@ -173,6 +191,10 @@ class SmsServiceCenterResponseError(SmsServiceCenterError):
     def request_accepted(self) -> bool:
         """Return whether the server answered 2xx, so a send may have gone out."""
         return self.http_status is not None and 200 <= self.http_status < 300
+
+
+class SmsServiceCenterNotApiError(SmsServiceCenterResponseError):
+    """The URL answers, but not as the SMS Service Center API (HTTP 404/405 or no JSON)."""
 
 
 class SmsServiceCenterApiError(SmsServiceCenterError):
@@ -631,15 +653,18 @@ class SmsServiceCenterClient:
         except aiohttp.ConnectionTimeoutError as err:
             raise SmsServiceCenterConnectionError(
                 f"Timeout after {self._connect_timeout:g} s while connecting to {self._host}",
+                reason=ConnectionFailure.TIMEOUT,
                 request_may_have_reached_server=False,
             ) from err
         except TimeoutError as err:
             raise SmsServiceCenterConnectionError(
-                f"Timeout after {self._request_timeout:g} s while talking to {self._host}"
+                f"Timeout after {self._request_timeout:g} s while talking to {self._host}",
+                reason=ConnectionFailure.TIMEOUT,
             ) from err
         except aiohttp.ClientConnectorError as err:
             raise SmsServiceCenterConnectionError(
                 self._redact(f"Cannot connect to {self._host}: {_describe(err)}"),
+                reason=_connector_failure(err),
                 request_may_have_reached_server=False,
             ) from err
         except aiohttp.ClientError as err:
@@ -654,13 +679,21 @@ class SmsServiceCenterClient:
         if status == 429:
             raise SmsServiceCenterConnectionError(
                 f"Too many requests to {self._host} (HTTP 429)",
+                reason=ConnectionFailure.RATE_LIMITED,
                 retry_after=retry_after,
                 request_may_have_reached_server=False,
             )
         if status >= 500:
             raise SmsServiceCenterConnectionError(
                 f"Server error from {self._host} (HTTP {status})",
+                reason=ConnectionFailure.SERVER_ERROR,
                 retry_after=retry_after if status == 503 else None,
+            )
+        if status in (404, 405):
+            raise SmsServiceCenterNotApiError(
+                f"HTTP {status} from {self._host}: this URL is not the SMS Service "
+                "Center API (check the API base URL)",
+                http_status=status,
             )
         if not 200 <= status < 300:
             hint = " (redirect; check the API base URL)" if 300 <= status < 400 else ""
@@ -672,7 +705,7 @@ class SmsServiceCenterClient:
         try:
             decoded = json.loads(raw)
         except (ValueError, RecursionError) as err:
-            raise SmsServiceCenterResponseError(
+            raise SmsServiceCenterNotApiError(
                 f"Expected a JSON response from {self._host}, got invalid "
                 f"{self._clean(content_type or 'untyped')} content",
                 http_status=status,
@@ -847,6 +880,16 @@ def _parse_datetime(value: object) -> datetime:
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)
+
+
+def _connector_failure(err: aiohttp.ClientConnectorError) -> ConnectionFailure:
+    """Return why a connection could not be set up."""
+    if isinstance(err, aiohttp.ClientConnectorDNSError):
+        return ConnectionFailure.HOST_NOT_FOUND
+    # A TLS handshake failure is no refusal: the host answered.
+    if isinstance(err, aiohttp.ClientSSLError):
+        return ConnectionFailure.OTHER
+    return ConnectionFailure.REFUSED
 
 
 def _describe(err: BaseException) -> str:
