@@ -17,8 +17,10 @@ the server accepted the request but its answer could not be read, so the message
 have been sent as well. A refusal about credits raises
 :class:`SmsServiceCenterInsufficientCreditsError`.
 
-Answers are read tolerantly and strictly only where money is. A send is accepted only
-when its answer has the status ``success`` and a non-empty ``messageid``; its
+Answers are read tolerantly and strictly only where money is. A send is accepted
+when its answer has a ``messageid`` and no ``error`` status, and refused only when its
+status is ``error`` with a message and no ``messageid``; any other answer raises a
+:class:`SmsServiceCenterResponseError` (it may have been sent). Its
 ``testmode``, which the documentation does not promise, counts as live (``False``) when
 it is missing or unreadable. A history entry only needs a readable ``datetime``: other
 fields that are missing or wrongly typed become ``None``, and entries without a
@@ -238,8 +240,8 @@ class Packet:
     """A credit packet that can be bought from SMS Service Center."""
 
     name: str
-    slug: str
-    uuid: str
+    slug: str | None
+    uuid: str | None
     price_cents: int
     credits: int
     url: str
@@ -255,8 +257,8 @@ class Packet:
         obj = _expect_object(data, "packet")
         return cls(
             name=_get_str(obj, "name", "packet"),
-            slug=_get_str(obj, "slug", "packet"),
-            uuid=_get_str(obj, "uuid", "packet"),
+            slug=_optional_str(obj.get("slug")),
+            uuid=_optional_str(obj.get("uuid")),
             price_cents=_get_int(obj, "price", "packet"),
             credits=_get_int(obj, "credits", "packet"),
             url=_get_str(obj, "url", "packet"),
@@ -269,27 +271,6 @@ class SendResult:
 
     message_id: str
     test_mode: bool
-
-    @classmethod
-    def from_dict(cls, data: object) -> Self:
-        """Create a result from the ``details`` of the send endpoint.
-
-        ``messageid`` must be a non-empty string. ``testmode`` is read from a
-        boolean, 0/1 or "true"/"false"/"1"/"0"; when it is missing or unreadable
-        the send counts as live (``test_mode`` false).
-
-        Raises:
-            SmsServiceCenterResponseError: ``data`` is not an object or has no
-                usable ``messageid``.
-
-        """
-        obj = _expect_object(data, "send details")
-        message_id = _get_str(obj, "messageid", "send details")
-        if not message_id.strip():
-            raise SmsServiceCenterResponseError(
-                "The send details have an empty 'messageid' field"
-            )
-        return cls(message_id=message_id, test_mode=_read_test_mode(obj))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -481,8 +462,8 @@ class SmsServiceCenterClient:
         if sendname is not None:
             _validate_sendname(sendname)
             payload["sendname"] = sendname
-        return await self._request_v2(
-            "POST", _PATH_SEND, SendResult.from_dict, json_body=payload
+        return await self._request(
+            "POST", _PATH_SEND, self._read_send, json_body=payload
         )
 
     async def get_sendname(self) -> str | None:
@@ -503,8 +484,15 @@ class SmsServiceCenterClient:
 
         """
         _validate_sendname(sendname)
-        return await self._request_v2(
-            "POST", _PATH_SENDNAME, _read_sendname, json_body={"sendname": sendname}
+
+        def read(body: dict[str, Any]) -> str:
+            # The answer of a successful set that names no sender name means the new one.
+            if _is_v2_success(body):
+                return _sendname_in(body.get("details")) or sendname
+            raise self._v2_error(body)
+
+        return await self._request(
+            "POST", _PATH_SENDNAME, read, json_body={"sendname": sendname}
         )
 
     async def get_history(self, page: int = 1) -> HistoryPage:
@@ -563,37 +551,60 @@ class SmsServiceCenterClient:
 
     def _v2_details(self, body: Mapping[str, Any]) -> object:
         """Return the ``details`` of a v2 response, or raise its error."""
-        status = body.get("status")
-        if status == "success":
-            if "details" not in body:
-                raise SmsServiceCenterResponseError(
-                    "The response has no 'details' field"
-                )
-            details: object = body["details"]
-            return details
-        if "status" not in body:
-            raise SmsServiceCenterResponseError("The response has no 'status' field")
-        raise self._api_error(body)
+        if not _is_v2_success(body):
+            raise self._v2_error(body)
+        if "details" not in body:
+            raise SmsServiceCenterResponseError("The response has no 'details' field")
+        details: object = body["details"]
+        return details
+
+    def _v2_error(self, body: Mapping[str, Any]) -> SmsServiceCenterError:
+        """Return the error for a v2 response that is not a success."""
+        if body.get("status") is None:
+            return SmsServiceCenterResponseError("The response has no 'status' field")
+        return self._api_error(body)
+
+    def _read_send(self, body: Mapping[str, Any]) -> SendResult:
+        """Return the result of a send answer, or raise when it is no clear success."""
+        details = body.get("details")
+        if not isinstance(details, dict):
+            details = {}
+        message_id = _message_id(details)
+        if _normalised(body.get("status")) == "error":
+            if message_id is None and _has_text(body.get("message")):
+                raise self._api_error(body)
+        elif message_id is not None:
+            return SendResult(message_id=message_id, test_mode=_read_test_mode(details))
+        # Only a clear refusal may say "not sent": this answer came with HTTP 2xx.
+        raise SmsServiceCenterResponseError(
+            f"The send answer (status {self._clean(repr(body.get('status')))}, "
+            f"{'a' if message_id else 'no'} message id) is neither a success nor "
+            "a refusal: the message may have been sent"
+        )
 
     def _read_default_sendname(self, body: Mapping[str, Any]) -> str | None:
         """Return the sender name of the sendname endpoint's answer, None for none."""
-        message = body.get("message")
         if (
-            body.get("status") == "error"
-            and isinstance(message, str)
-            and message.strip().casefold() == _NO_SENDNAME_MESSAGE
+            _normalised(body.get("status")) == "error"
+            and _normalised(body.get("message")) == _NO_SENDNAME_MESSAGE
         ):
             return None
-        return _read_sendname(self._v2_details(body))
+        if _is_v2_success(body):
+            return _sendname_in(body.get("details"))
+        raise self._v2_error(body)
 
     def _read_packets(self, body: Mapping[str, Any]) -> tuple[Packet, ...]:
-        """Return the packets of the packets endpoint's answer, or raise its error."""
-        if "status" in body and body["status"] != "success":
+        """Return the readable packets of the packets endpoint's answer, or raise its error."""
+        status = body.get("status")
+        if status is not None and _normalised(status) != "success":
             raise self._api_error(body)
-        return tuple(
-            Packet.from_dict(item)
-            for item in _get_list(body, "data", "packets response")
-        )
+        packets: list[Packet] = []
+        for item in _get_list(body, "data", "packets response"):
+            try:
+                packets.append(Packet.from_dict(item))
+            except SmsServiceCenterResponseError as err:
+                _LOGGER.debug("Skipped an unreadable packet: %s", err)
+        return tuple(packets)
 
     async def _request[T](
         self,
@@ -740,14 +751,9 @@ class SmsServiceCenterClient:
         remaining = _credit_field(body, "remaining")
         required = _credit_field(body, "required")
         if (
-            (isinstance(status, str) and "credit" in status.casefold())
-            or (
-                isinstance(message, str)
-                and any(word in message.casefold() for word in _CREDIT_WORDS)
-            )
-            or remaining is not None
-            or required is not None
-        ):
+            isinstance(message, str)
+            and any(word in message.casefold() for word in _CREDIT_WORDS)
+        ) or (remaining is not None or required is not None):
             return SmsServiceCenterInsufficientCreditsError(
                 text, remaining=remaining, required=required
             )
@@ -873,13 +879,14 @@ def _parse_datetime(value: object) -> datetime:
         )
     try:
         parsed = datetime.fromisoformat(value)
-    except ValueError as err:
+        if parsed.tzinfo is None:
+            return parsed.replace(tzinfo=UTC)
+        # Near year 1 or 9999 an offset can move the time out of range.
+        return parsed.astimezone(UTC)
+    except (ValueError, OverflowError) as err:
         raise SmsServiceCenterResponseError(
             "Invalid ISO 8601 'datetime' in a history message"
         ) from err
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
 
 
 def _connector_failure(err: aiohttp.ClientConnectorError) -> ConnectionFailure:
@@ -907,13 +914,41 @@ def _read_credits(details: object) -> int:
     return details
 
 
-def _read_sendname(details: object) -> str:
-    """Return the sender name in the ``details`` of the sendname endpoint."""
-    if not isinstance(details, str):
-        raise SmsServiceCenterResponseError(
-            f"Expected a sender name string, got {_type_name(details)}"
-        )
-    return details
+def _sendname_in(details: object) -> str | None:
+    """Return the sender name in the ``details`` of the sendname endpoint, if any."""
+    if isinstance(details, dict):
+        details = details.get("sendname")
+    if isinstance(details, str):
+        return details if details.strip() else None
+    if details is not None:
+        _LOGGER.debug("The sendname answer holds %s, not a name", _type_name(details))
+    return None
+
+
+def _is_v2_success(body: Mapping[str, Any]) -> bool:
+    """Return whether a v2 answer is a success: status success, or none with details."""
+    status = body.get("status")
+    if status is None:
+        return "details" in body
+    return _normalised(status) == "success"
+
+
+def _normalised(value: object) -> str | None:
+    """Return a string without surrounding whitespace and case, for comparing."""
+    return value.strip().casefold() if isinstance(value, str) else None
+
+
+def _has_text(value: object) -> bool:
+    """Return whether ``value`` is a string with more than whitespace."""
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _message_id(details: Mapping[str, Any]) -> str | None:
+    """Return the message id in the ``details`` of a send answer, if any."""
+    value = details.get("messageid")
+    if _is_int(value):
+        return str(value)
+    return value if _has_text(value) else None
 
 
 def _is_int(value: object) -> TypeIs[int]:
