@@ -73,7 +73,7 @@ __all__ = [
     "mask_phone_numbers",
 ]
 
-_LOGGER = logging.getLogger(__name__)
+_LOGGER = logging.getLogger(__package__)
 
 DEFAULT_BASE_URL = "https://www.smsservicecenter.nl/"
 """The base URL of the public SMS Service Center API."""
