@@ -4,6 +4,7 @@ from http import HTTPStatus
 import json
 from typing import Any
 
+from homeassistant.components import llm as llm_component
 from homeassistant.components.homeassistant.exposed_entities import async_expose_entity
 from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.const import CONF_API_TOKEN, CONF_NAME, CONF_URL, STATE_UNKNOWN
@@ -235,9 +236,10 @@ async def test_other_apis_get_no_tools(hass: HomeAssistant) -> None:
         assistant="conversation",
         device_id=None,
     )
-    platforms = await hass.data["llm_platforms"].async_get_platforms()
 
-    assert platforms[DOMAIN].async_get_tools(hass, llm_context, "other") is None
+    tools = await llm_component.async_get_tools(hass, llm_context, "other")
+
+    assert [tool.name for tool in tools.tools if tool.integration == DOMAIN] == []
 
 
 @pytest.mark.usefixtures("init_integration")
