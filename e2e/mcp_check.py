@@ -25,9 +25,8 @@ import tempfile
 from typing import Any
 
 import aiohttp
-import httpx
 from mcp import ClientSession
-from mcp.client.streamable_http import streamable_http_client
+from mcp.client.streamable_http import create_mcp_http_client, streamable_http_client
 
 from .driver import (
     DOMAIN,
@@ -169,24 +168,26 @@ class McpRun(Run):
 
     async def check_tools(self, session: ClientSession) -> None:
         """Check both tools are listed, the send tool with the exposed recipient only."""
-        tools = {tool.name: tool for tool in (await session.list_tools()).tools}
+        # As JSON: the mcp package's field names changed in its version 2.
+        tools = {
+            tool.name: tool.model_dump(by_alias=True)
+            for tool in (await session.list_tools()).tools
+        }
         check(
             SEND_TOOL in tools and CREDITS_TOOL in tools,
             f"the tools listed are {sorted(tools)}",
         )
-        recipients = tools[SEND_TOOL].inputSchema["properties"]["recipient"]["enum"]
+        send_tool, credits_tool = tools[SEND_TOOL], tools[CREDITS_TOOL]
+        recipients = send_tool["inputSchema"]["properties"]["recipient"]["enum"]
         check(recipients == [EXPOSED[0]], f"the send tool offers {recipients}")
-        annotations = tools[SEND_TOOL].annotations
         check(
-            annotations is not None
-            and annotations.readOnlyHint is False
-            and annotations.openWorldHint is True,
-            f"the send tool's annotations are {annotations}",
+            send_tool["annotations"]["readOnlyHint"] is False
+            and send_tool["annotations"]["openWorldHint"] is True,
+            f"the send tool's annotations are {send_tool['annotations']}",
         )
-        read_only = tools[CREDITS_TOOL].annotations
         check(
-            read_only is not None and read_only.readOnlyHint is True,
-            f"the credits tool's annotations are {read_only}",
+            credits_tool["annotations"]["readOnlyHint"] is True,
+            f"the credits tool's annotations are {credits_tool['annotations']}",
         )
         report(
             f"ok: MCP lists {SEND_TOOL} (recipients {recipients}) and {CREDITS_TOOL}"
@@ -297,9 +298,12 @@ class McpRun(Run):
 async def mcp_session(url: str, token: str) -> AsyncIterator[ClientSession]:
     """Yield an initialized MCP client session to ``url``, with a bearer token."""
     async with (
-        httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}) as http_client,
-        streamable_http_client(url, http_client=http_client) as (read, write, _),
-        ClientSession(read, write) as session,
+        create_mcp_http_client(
+            headers={"Authorization": f"Bearer {token}"}
+        ) as http_client,
+        # Version 1 of the mcp package yields a third item, the session ID getter.
+        streamable_http_client(url, http_client=http_client) as streams,
+        ClientSession(streams[0], streams[1]) as session,
     ):
         await session.initialize()
         yield session
@@ -309,9 +313,9 @@ async def call_tool(
     session: ClientSession, name: str, arguments: dict[str, Any]
 ) -> tuple[str, bool]:
     """Call a tool; return the text of its result and whether it is an error."""
-    result = await session.call_tool(name, arguments)
-    text = "".join(getattr(content, "text", "") for content in result.content)
-    return text, bool(result.isError)
+    result = (await session.call_tool(name, arguments)).model_dump(by_alias=True)
+    text = "".join(content.get("text", "") for content in result["content"])
+    return text, bool(result["isError"])
 
 
 async def run(work_dir: Path, outcome: Outcome) -> None:
