@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
@@ -33,6 +34,20 @@ class Account:
     store: AccountStore
     budget: Budget
     outbox: Outbox
+    _booking_listeners: list[Callable[[bool], None]] = field(default_factory=list)
+
+    @callback
+    def async_listen_bookings(self, listener: Callable[[bool], None]) -> CALLBACK_TYPE:
+        """Call ``listener(accepted)`` after each booked send; return the unsubscribe."""
+        self._booking_listeners.append(listener)
+        return lambda: self._booking_listeners.remove(listener)
+
+    @callback
+    def async_booked(self, *, accepted: bool) -> None:
+        """Save the usage of a booked send and show it through the current setup."""
+        self.async_save_usage()
+        for listener in list(self._booking_listeners):
+            listener(accepted)
 
     @callback
     def async_save_usage(self) -> None:
