@@ -19,12 +19,13 @@ from homeassistant.helpers.llm import (
     ToolInput,
     ToolResult,
 )
+from homeassistant.helpers.service import async_get_config_entry
 from homeassistant.util.json import JsonObjectType
 import probatio
 
-from . import SmsServiceCenterConfigEntry
 from .const import CONF_PHONE_NUMBER, CONF_SENDNAME, DOMAIN
-from .send import async_get_loaded_entry, async_send_sms
+from .coordinator import SmsServiceCenterConfigEntry
+from .send import async_send_sms
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +78,9 @@ class SendMessageTool(Tool):
         args = self.parameters(tool_input.tool_args)
         recipient = self._recipients[args["recipient"]]
         try:
-            entry = async_get_loaded_entry(hass, recipient.entry_id)
+            entry: SmsServiceCenterConfigEntry = async_get_config_entry(
+                hass, DOMAIN, recipient.entry_id
+            )
             outcome = await async_send_sms(
                 hass,
                 entry,
@@ -132,13 +135,13 @@ class GetCreditsTool(Tool):
 def account_credits(entry: SmsServiceCenterConfigEntry) -> JsonObjectType:
     """Return an account's title, credits, use today, daily limit and queued messages."""
     runtime_data = entry.runtime_data
-    usage = runtime_data.daily_usage
+    usage = runtime_data.account.budget.daily
     return {
         "account": entry.title,
         "credits": runtime_data.coordinator.data.credits,
         "credits_used_today": usage.used,
         "daily_credit_limit": usage.limit or None,
-        "queued_messages": len(runtime_data.outbox.messages),
+        "queued_messages": len(runtime_data.account.outbox.messages),
     }
 
 
