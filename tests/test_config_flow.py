@@ -2,6 +2,8 @@
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+import json
+from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 from unittest.mock import AsyncMock, patch
@@ -16,10 +18,11 @@ from homeassistant.config_entries import (
 )
 from homeassistant.const import CONF_API_TOKEN, CONF_NAME, CONF_URL
 from homeassistant.data_entry_flow import FlowResultType, section
+from homeassistant.helpers.selector import NumberSelector
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.smsservicecenter import async_setup_entry
+from custom_components.smsservicecenter import async_setup_entry, config_flow
 from custom_components.smsservicecenter.api import DEFAULT_BASE_URL
 from custom_components.smsservicecenter.const import (
     CONF_ADVANCED,
@@ -956,6 +959,36 @@ async def test_options_flow(
     assert isinstance(mock_config_entry.options[CONF_LOW_CREDITS_THRESHOLD], int)
     assert isinstance(mock_config_entry.options[CONF_DAILY_CREDIT_LIMIT], int)
     assert isinstance(mock_config_entry.options[CONF_OUTBOX_MINUTES], int)
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_options_flow_units(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """The threshold and the limit show a translated unit, the waiting time minutes."""
+    mock_config_entry.add_to_hass(hass)
+    result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
+    strings = json.loads(
+        (Path(config_flow.__file__).parent / "strings.json").read_text(encoding="utf-8")
+    )
+
+    units = {
+        str(key): (
+            value.config["unit_of_measurement"],
+            value.config.get("translation_key"),
+        )
+        for key, value in result["data_schema"].schema.items()
+        if isinstance(value, NumberSelector)
+    }
+
+    assert units == {
+        CONF_LOW_CREDITS_THRESHOLD: ("credits", "credits"),
+        CONF_DAILY_CREDIT_LIMIT: ("credits", "credits"),
+        CONF_OUTBOX_MINUTES: ("min", None),
+    }
+    assert strings["selector"]["credits"]["unit_of_measurement"] == {
+        "credits": "credits"
+    }
 
 
 @pytest.mark.usefixtures("mock_setup_entry")

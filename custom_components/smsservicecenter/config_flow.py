@@ -94,21 +94,27 @@ STEP_RECONFIGURE_DATA_SCHEMA = vol.Schema(
         vol.Required(CONF_URL): URL_SELECTOR,
     }
 )
+# A number of credits; the unit shown next to the field is translated.
+CREDITS_SELECTOR = NumberSelector(
+    NumberSelectorConfig(
+        min=0,
+        step=1,
+        mode=NumberSelectorMode.BOX,
+        unit_of_measurement="credits",
+        translation_key="credits",
+    )
+)
 OPTIONS_SCHEMA = vol.Schema(
     {
         vol.Required(
             CONF_LOW_CREDITS_THRESHOLD, default=DEFAULT_LOW_CREDITS_THRESHOLD
-        ): NumberSelector(
-            NumberSelectorConfig(min=0, step=1, mode=NumberSelectorMode.BOX)
-        ),
+        ): CREDITS_SELECTOR,
         vol.Required(CONF_DEFAULT_COUNTRY, default=DEFAULT_COUNTRY): (
             CountrySelector()
         ),
         vol.Required(
             CONF_DAILY_CREDIT_LIMIT, default=DEFAULT_DAILY_CREDIT_LIMIT
-        ): NumberSelector(
-            NumberSelectorConfig(min=0, step=1, mode=NumberSelectorMode.BOX)
-        ),
+        ): CREDITS_SELECTOR,
         vol.Required(
             CONF_OUTBOX_MINUTES, default=DEFAULT_OUTBOX_MINUTES
         ): NumberSelector(
