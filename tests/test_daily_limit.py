@@ -475,7 +475,7 @@ async def test_diagnostics_show_the_usage(
     ("balance", "send"),
     [
         (0, None),
-        (250, {"json": {"status": "credits.error"}}),
+        (250, {"json": {"status": "error", "message": "Insufficient credits"}}),
     ],
     ids=["refused_by_the_balance", "refused_by_the_provider"],
 )

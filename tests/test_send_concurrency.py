@@ -190,14 +190,14 @@ async def test_refresh_never_gives_back_credits_spent_since_it_started(
     [
         {"status": "error", "message": "Insufficient credits"},
         {
-            "status": "credits.error",
-            "message": "Not enough",
+            "status": "error",
+            "message": "Cannot send",
             "remaining": 0,
             "required": 1,
         },
-        {"status": "credits.error"},
+        {"status": "Error", "message": "Onvoldoende tegoed"},
     ],
-    ids=["error_message", "credits_status_with_fields", "credits_status_only"],
+    ids=["error_message", "credit_fields", "dutch_message"],
 )
 async def test_provider_refusal_for_credits(
     hass: HomeAssistant,
@@ -336,7 +336,14 @@ async def test_refusal_when_the_balance_cannot_be_read(
     mock_endpoints(
         aioclient_mock,
         credits_={"status": 503},
-        send={"json": {"status": "credits.error", "remaining": 3, "required": 5}},
+        send={
+            "json": {
+                "status": "error",
+                "message": "Cannot send",
+                "remaining": 3,
+                "required": 5,
+            }
+        },
     )
 
     with pytest.raises(ServiceValidationError) as exc_info:

@@ -17,8 +17,10 @@ the server accepted the request but its answer could not be read, so the message
 have been sent as well. A refusal about credits raises
 :class:`SmsServiceCenterInsufficientCreditsError`.
 
-Answers are read tolerantly and strictly only where money is. A send is accepted only
-when its answer has the status ``success`` and a non-empty ``messageid``; its
+Answers are read tolerantly and strictly only where money is. A send is accepted
+when its answer has a ``messageid`` and no ``error`` status, and refused only when its
+status is ``error`` with a message and no ``messageid``; any other answer raises a
+:class:`SmsServiceCenterResponseError` (it may have been sent). Its
 ``testmode``, which the documentation does not promise, counts as live (``False``) when
 it is missing or unreadable. A history entry only needs a readable ``datetime``: other
 fields that are missing or wrongly typed become ``None``, and entries without a
@@ -34,6 +36,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
+from enum import StrEnum
 from functools import partial
 import json
 import logging
@@ -52,6 +55,7 @@ __all__ = [
     "HISTORY_PAGE_SIZE",
     "MAX_SENDNAME_LENGTH",
     "SENDNAME_PATTERN",
+    "ConnectionFailure",
     "HistoryPage",
     "Packet",
     "SendResult",
@@ -62,6 +66,7 @@ __all__ = [
     "SmsServiceCenterConnectionError",
     "SmsServiceCenterError",
     "SmsServiceCenterInsufficientCreditsError",
+    "SmsServiceCenterNotApiError",
     "SmsServiceCenterResponseError",
     "SmsServiceCenterValidationError",
     "mask_phone_number",
@@ -111,6 +116,17 @@ _PHONE_LIKE = re.compile(r"(?<!\d)\+?(?:\(\d+\)|\d)(?:[ ./-]?(?:\(\d+\)|\d))+(?!
 _MIN_PHONE_DIGITS = 8
 
 
+class ConnectionFailure(StrEnum):
+    """Why the API could not be reached or did not answer in time."""
+
+    HOST_NOT_FOUND = "host_not_found"
+    REFUSED = "refused"
+    TIMEOUT = "timeout"
+    SERVER_ERROR = "server_error"
+    RATE_LIMITED = "rate_limited"
+    OTHER = "other"
+
+
 class SmsServiceCenterError(Exception):
     """Base class for all errors raised by this client."""
 
@@ -125,6 +141,7 @@ class SmsServiceCenterConnectionError(SmsServiceCenterError):
         self,
         message: str,
         *,
+        reason: ConnectionFailure = ConnectionFailure.OTHER,
         retry_after: float | None = None,
         request_may_have_reached_server: bool = True,
     ) -> None:
@@ -132,6 +149,7 @@ class SmsServiceCenterConnectionError(SmsServiceCenterError):
 
         Args:
             message: A description of the problem.
+            reason: What went wrong, for a message per cause.
             retry_after: Seconds to wait before trying again, from a
                 ``Retry-After`` header (HTTP 429/503), or ``None``.
             request_may_have_reached_server: ``False`` only when the request
@@ -140,6 +158,7 @@ class SmsServiceCenterConnectionError(SmsServiceCenterError):
 
         """
         super().__init__(message)
+        self.reason = reason
         self.retry_after = retry_after
         self.request_may_have_reached_server = request_may_have_reached_server
 
@@ -151,8 +170,9 @@ class SmsServiceCenterAuthenticationError(SmsServiceCenterError):
 class SmsServiceCenterResponseError(SmsServiceCenterError):
     """The API answered with something this client does not understand.
 
-    Raised for HTML or other non-JSON bodies, malformed JSON, unexpected shapes,
-    missing or wrongly typed fields, redirects and unexpected HTTP 4xx statuses.
+    Raised for unexpected shapes, missing or wrongly typed fields, redirects and
+    unexpected HTTP 4xx statuses; a body that is not JSON and HTTP 404/405 raise
+    its subclass :class:`SmsServiceCenterNotApiError`.
     """
 
     def __init__(self, message: str, *, http_status: int | None = None) -> None:
@@ -173,6 +193,10 @@ class SmsServiceCenterResponseError(SmsServiceCenterError):
     def request_accepted(self) -> bool:
         """Return whether the server answered 2xx, so a send may have gone out."""
         return self.http_status is not None and 200 <= self.http_status < 300
+
+
+class SmsServiceCenterNotApiError(SmsServiceCenterResponseError):
+    """The URL answers, but not as the SMS Service Center API (HTTP 404/405 or no JSON)."""
 
 
 class SmsServiceCenterApiError(SmsServiceCenterError):
@@ -216,8 +240,8 @@ class Packet:
     """A credit packet that can be bought from SMS Service Center."""
 
     name: str
-    slug: str
-    uuid: str
+    slug: str | None
+    uuid: str | None
     price_cents: int
     credits: int
     url: str
@@ -233,8 +257,8 @@ class Packet:
         obj = _expect_object(data, "packet")
         return cls(
             name=_get_str(obj, "name", "packet"),
-            slug=_get_str(obj, "slug", "packet"),
-            uuid=_get_str(obj, "uuid", "packet"),
+            slug=_optional_str(obj.get("slug")),
+            uuid=_optional_str(obj.get("uuid")),
             price_cents=_get_int(obj, "price", "packet"),
             credits=_get_int(obj, "credits", "packet"),
             url=_get_str(obj, "url", "packet"),
@@ -247,27 +271,6 @@ class SendResult:
 
     message_id: str
     test_mode: bool
-
-    @classmethod
-    def from_dict(cls, data: object) -> Self:
-        """Create a result from the ``details`` of the send endpoint.
-
-        ``messageid`` must be a non-empty string. ``testmode`` is read from a
-        boolean, 0/1 or "true"/"false"/"1"/"0"; when it is missing or unreadable
-        the send counts as live (``test_mode`` false).
-
-        Raises:
-            SmsServiceCenterResponseError: ``data`` is not an object or has no
-                usable ``messageid``.
-
-        """
-        obj = _expect_object(data, "send details")
-        message_id = _get_str(obj, "messageid", "send details")
-        if not message_id.strip():
-            raise SmsServiceCenterResponseError(
-                "The send details have an empty 'messageid' field"
-            )
-        return cls(message_id=message_id, test_mode=_read_test_mode(obj))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -459,8 +462,8 @@ class SmsServiceCenterClient:
         if sendname is not None:
             _validate_sendname(sendname)
             payload["sendname"] = sendname
-        return await self._request_v2(
-            "POST", _PATH_SEND, SendResult.from_dict, json_body=payload
+        return await self._request(
+            "POST", _PATH_SEND, self._read_send, json_body=payload
         )
 
     async def get_sendname(self) -> str | None:
@@ -481,8 +484,15 @@ class SmsServiceCenterClient:
 
         """
         _validate_sendname(sendname)
-        return await self._request_v2(
-            "POST", _PATH_SENDNAME, _read_sendname, json_body={"sendname": sendname}
+
+        def read(body: dict[str, Any]) -> str:
+            # The answer of a successful set that names no sender name means the new one.
+            if _is_v2_success(body):
+                return _sendname_in(body.get("details")) or sendname
+            raise self._v2_error(body)
+
+        return await self._request(
+            "POST", _PATH_SENDNAME, read, json_body={"sendname": sendname}
         )
 
     async def get_history(self, page: int = 1) -> HistoryPage:
@@ -541,37 +551,60 @@ class SmsServiceCenterClient:
 
     def _v2_details(self, body: Mapping[str, Any]) -> object:
         """Return the ``details`` of a v2 response, or raise its error."""
-        status = body.get("status")
-        if status == "success":
-            if "details" not in body:
-                raise SmsServiceCenterResponseError(
-                    "The response has no 'details' field"
-                )
-            details: object = body["details"]
-            return details
-        if "status" not in body:
-            raise SmsServiceCenterResponseError("The response has no 'status' field")
-        raise self._api_error(body)
+        if not _is_v2_success(body):
+            raise self._v2_error(body)
+        if "details" not in body:
+            raise SmsServiceCenterResponseError("The response has no 'details' field")
+        details: object = body["details"]
+        return details
+
+    def _v2_error(self, body: Mapping[str, Any]) -> SmsServiceCenterError:
+        """Return the error for a v2 response that is not a success."""
+        if body.get("status") is None:
+            return SmsServiceCenterResponseError("The response has no 'status' field")
+        return self._api_error(body)
+
+    def _read_send(self, body: Mapping[str, Any]) -> SendResult:
+        """Return the result of a send answer, or raise when it is no clear success."""
+        details = body.get("details")
+        if not isinstance(details, dict):
+            details = {}
+        message_id = _message_id(details)
+        if _normalised(body.get("status")) == "error":
+            if message_id is None and _has_text(body.get("message")):
+                raise self._api_error(body)
+        elif message_id is not None:
+            return SendResult(message_id=message_id, test_mode=_read_test_mode(details))
+        # Only a clear refusal may say "not sent": this answer came with HTTP 2xx.
+        raise SmsServiceCenterResponseError(
+            f"The send answer (status {self._clean(repr(body.get('status')))}, "
+            f"{'a' if message_id else 'no'} message id) is neither a success nor "
+            "a refusal: the message may have been sent"
+        )
 
     def _read_default_sendname(self, body: Mapping[str, Any]) -> str | None:
         """Return the sender name of the sendname endpoint's answer, None for none."""
-        message = body.get("message")
         if (
-            body.get("status") == "error"
-            and isinstance(message, str)
-            and message.strip().casefold() == _NO_SENDNAME_MESSAGE
+            _normalised(body.get("status")) == "error"
+            and _normalised(body.get("message")) == _NO_SENDNAME_MESSAGE
         ):
             return None
-        return _read_sendname(self._v2_details(body))
+        if _is_v2_success(body):
+            return _sendname_in(body.get("details"))
+        raise self._v2_error(body)
 
     def _read_packets(self, body: Mapping[str, Any]) -> tuple[Packet, ...]:
-        """Return the packets of the packets endpoint's answer, or raise its error."""
-        if "status" in body and body["status"] != "success":
+        """Return the readable packets of the packets endpoint's answer, or raise its error."""
+        status = body.get("status")
+        if status is not None and _normalised(status) != "success":
             raise self._api_error(body)
-        return tuple(
-            Packet.from_dict(item)
-            for item in _get_list(body, "data", "packets response")
-        )
+        packets: list[Packet] = []
+        for item in _get_list(body, "data", "packets response"):
+            try:
+                packets.append(Packet.from_dict(item))
+            except SmsServiceCenterResponseError as err:
+                _LOGGER.debug("Skipped an unreadable packet: %s", err)
+        return tuple(packets)
 
     async def _request[T](
         self,
@@ -631,15 +664,18 @@ class SmsServiceCenterClient:
         except aiohttp.ConnectionTimeoutError as err:
             raise SmsServiceCenterConnectionError(
                 f"Timeout after {self._connect_timeout:g} s while connecting to {self._host}",
+                reason=ConnectionFailure.TIMEOUT,
                 request_may_have_reached_server=False,
             ) from err
         except TimeoutError as err:
             raise SmsServiceCenterConnectionError(
-                f"Timeout after {self._request_timeout:g} s while talking to {self._host}"
+                f"Timeout after {self._request_timeout:g} s while talking to {self._host}",
+                reason=ConnectionFailure.TIMEOUT,
             ) from err
         except aiohttp.ClientConnectorError as err:
             raise SmsServiceCenterConnectionError(
                 self._redact(f"Cannot connect to {self._host}: {_describe(err)}"),
+                reason=_connector_failure(err),
                 request_may_have_reached_server=False,
             ) from err
         except aiohttp.ClientError as err:
@@ -654,13 +690,21 @@ class SmsServiceCenterClient:
         if status == 429:
             raise SmsServiceCenterConnectionError(
                 f"Too many requests to {self._host} (HTTP 429)",
+                reason=ConnectionFailure.RATE_LIMITED,
                 retry_after=retry_after,
                 request_may_have_reached_server=False,
             )
         if status >= 500:
             raise SmsServiceCenterConnectionError(
                 f"Server error from {self._host} (HTTP {status})",
+                reason=ConnectionFailure.SERVER_ERROR,
                 retry_after=retry_after if status == 503 else None,
+            )
+        if status in (404, 405):
+            raise SmsServiceCenterNotApiError(
+                f"HTTP {status} from {self._host}: this URL is not the SMS Service "
+                "Center API (check the API base URL)",
+                http_status=status,
             )
         if not 200 <= status < 300:
             hint = " (redirect; check the API base URL)" if 300 <= status < 400 else ""
@@ -672,7 +716,7 @@ class SmsServiceCenterClient:
         try:
             decoded = json.loads(raw)
         except (ValueError, RecursionError) as err:
-            raise SmsServiceCenterResponseError(
+            raise SmsServiceCenterNotApiError(
                 f"Expected a JSON response from {self._host}, got invalid "
                 f"{self._clean(content_type or 'untyped')} content",
                 http_status=status,
@@ -707,14 +751,9 @@ class SmsServiceCenterClient:
         remaining = _credit_field(body, "remaining")
         required = _credit_field(body, "required")
         if (
-            (isinstance(status, str) and "credit" in status.casefold())
-            or (
-                isinstance(message, str)
-                and any(word in message.casefold() for word in _CREDIT_WORDS)
-            )
-            or remaining is not None
-            or required is not None
-        ):
+            isinstance(message, str)
+            and any(word in message.casefold() for word in _CREDIT_WORDS)
+        ) or (remaining is not None or required is not None):
             return SmsServiceCenterInsufficientCreditsError(
                 text, remaining=remaining, required=required
             )
@@ -840,13 +879,24 @@ def _parse_datetime(value: object) -> datetime:
         )
     try:
         parsed = datetime.fromisoformat(value)
-    except ValueError as err:
+        if parsed.tzinfo is None:
+            return parsed.replace(tzinfo=UTC)
+        # Near year 1 or 9999 an offset can move the time out of range.
+        return parsed.astimezone(UTC)
+    except (ValueError, OverflowError) as err:
         raise SmsServiceCenterResponseError(
             "Invalid ISO 8601 'datetime' in a history message"
         ) from err
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+
+
+def _connector_failure(err: aiohttp.ClientConnectorError) -> ConnectionFailure:
+    """Return why a connection could not be set up."""
+    if isinstance(err, aiohttp.ClientConnectorDNSError):
+        return ConnectionFailure.HOST_NOT_FOUND
+    # A TLS handshake failure is no refusal: the host answered.
+    if isinstance(err, aiohttp.ClientSSLError):
+        return ConnectionFailure.OTHER
+    return ConnectionFailure.REFUSED
 
 
 def _describe(err: BaseException) -> str:
@@ -864,13 +914,41 @@ def _read_credits(details: object) -> int:
     return details
 
 
-def _read_sendname(details: object) -> str:
-    """Return the sender name in the ``details`` of the sendname endpoint."""
-    if not isinstance(details, str):
-        raise SmsServiceCenterResponseError(
-            f"Expected a sender name string, got {_type_name(details)}"
-        )
-    return details
+def _sendname_in(details: object) -> str | None:
+    """Return the sender name in the ``details`` of the sendname endpoint, if any."""
+    if isinstance(details, dict):
+        details = details.get("sendname")
+    if isinstance(details, str):
+        return details if details.strip() else None
+    if details is not None:
+        _LOGGER.debug("The sendname answer holds %s, not a name", _type_name(details))
+    return None
+
+
+def _is_v2_success(body: Mapping[str, Any]) -> bool:
+    """Return whether a v2 answer is a success: status success, or none with details."""
+    status = body.get("status")
+    if status is None:
+        return "details" in body
+    return _normalised(status) == "success"
+
+
+def _normalised(value: object) -> str | None:
+    """Return a string without surrounding whitespace and case, for comparing."""
+    return value.strip().casefold() if isinstance(value, str) else None
+
+
+def _has_text(value: object) -> bool:
+    """Return whether ``value`` is a string with more than whitespace."""
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _message_id(details: Mapping[str, Any]) -> str | None:
+    """Return the message id in the ``details`` of a send answer, if any."""
+    value = details.get("messageid")
+    if _is_int(value):
+        return str(value)
+    return value if _has_text(value) else None
 
 
 def _is_int(value: object) -> TypeIs[int]:
