@@ -23,7 +23,11 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.smsservicecenter import async_setup_entry, config_flow
-from custom_components.smsservicecenter.api import DEFAULT_BASE_URL
+from custom_components.smsservicecenter.api import (
+    DEFAULT_BASE_URL,
+    SmsServiceCenterError,
+)
+from custom_components.smsservicecenter.config_flow import form_error
 from custom_components.smsservicecenter.const import (
     CONF_ADVANCED,
     CONF_DAILY_CREDIT_LIMIT,
@@ -489,6 +493,13 @@ async def test_user_flow_unexpected_error_and_recovery(
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert len(mock_setup_entry.mock_calls) == 1
+
+
+def test_form_error_of_an_unknown_client_error() -> None:
+    """A client error of no known kind is shown as unknown."""
+    assert form_error(SmsServiceCenterError("new kind")).errors("url") == {
+        "base": "unknown"
+    }
 
 
 async def test_user_flow_keeps_input_after_error(
