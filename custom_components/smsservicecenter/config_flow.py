@@ -31,11 +31,13 @@ import voluptuous as vol
 from .api import (
     DEFAULT_BASE_URL,
     SENDNAME_PATTERN,
+    ConnectionFailure,
     SmsServiceCenterApiError,
     SmsServiceCenterAuthenticationError,
     SmsServiceCenterClient,
     SmsServiceCenterConnectionError,
     SmsServiceCenterError,
+    SmsServiceCenterNotApiError,
     SmsServiceCenterResponseError,
     SmsServiceCenterValidationError,
 )
@@ -65,8 +67,27 @@ _LOGGER = logging.getLogger(__name__)
 API_TOKEN_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 
+# The form error (a key of config.error) for each cause of a connection failure.
+CONNECTION_ERRORS: Final = {
+    ConnectionFailure.HOST_NOT_FOUND: "host_not_found",
+    ConnectionFailure.REFUSED: "connection_refused",
+    ConnectionFailure.TIMEOUT: "timeout",
+    ConnectionFailure.SERVER_ERROR: "server_busy",
+    ConnectionFailure.RATE_LIMITED: "rate_limited",
+    ConnectionFailure.OTHER: "cannot_connect",
+}
 # Errors the API base URL may cause: the user form shows its section open with them.
-URL_ERRORS: Final = frozenset({"invalid_url", "cannot_connect"})
+URL_ERRORS: Final = frozenset(
+    {
+        "invalid_url",
+        "host_not_found",
+        "connection_refused",
+        "timeout",
+        "cannot_connect",
+        "not_api",
+        "invalid_response",
+    }
+)
 
 
 class FormError(Exception):
@@ -102,12 +123,14 @@ def client_for_url(hass: HomeAssistant, token: str, url: str) -> SmsServiceCente
 async def async_check_token(client: SmsServiceCenterClient) -> str | None:
     """Check the token with real calls; return the default sendname, or raise FormError.
 
-    The sendname is None when the account has none.
+    The sendname is None when the account has none. What went wrong in detail
+    goes to the debug log: the form shows one translated sentence per cause.
     """
     try:
         await client.get_credits()
         return await client.get_sendname()
     except SmsServiceCenterError as err:
+        _LOGGER.debug("Checking the account at %s failed: %s", client.base_url, err)
         raise form_error(err) from err
     except Exception as err:
         _LOGGER.exception("Unexpected error while checking the API token")
@@ -118,12 +141,15 @@ def form_error(err: SmsServiceCenterError) -> FormError:
     """Return the form error for an error of the client."""
     if isinstance(err, SmsServiceCenterAuthenticationError):
         return FormError("invalid_auth")
-    if isinstance(err, SmsServiceCenterConnectionError | SmsServiceCenterResponseError):
-        # Also a busy API (HTTP 429 or 503): the reason is shown with the error.
-        return FormError("cannot_connect", {"error": str(err)})
+    if isinstance(err, SmsServiceCenterConnectionError):
+        return FormError(CONNECTION_ERRORS[err.reason])
+    if isinstance(err, SmsServiceCenterNotApiError):
+        return FormError("not_api")
+    if isinstance(err, SmsServiceCenterResponseError):
+        return FormError("invalid_response")
     if isinstance(err, SmsServiceCenterApiError):
         # The frontend fills the placeholders of an error from the description
-        # placeholders of the form.
+        # placeholders of the form: the provider's reason is for the user.
         return FormError("api_error", {"message": err.message})
     return FormError("unknown")
 
