@@ -2,11 +2,15 @@
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+import json
+import logging
+from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 from unittest.mock import AsyncMock, patch
 
 import aiohttp
+from aiohttp.client_reqrep import ConnectionKey
 from homeassistant.config_entries import (
     SOURCE_USER,
     ConfigEntryState,
@@ -16,11 +20,16 @@ from homeassistant.config_entries import (
 )
 from homeassistant.const import CONF_API_TOKEN, CONF_NAME, CONF_URL
 from homeassistant.data_entry_flow import FlowResultType, section
+from homeassistant.helpers.selector import NumberSelector
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.smsservicecenter import async_setup_entry
-from custom_components.smsservicecenter.api import DEFAULT_BASE_URL
+from custom_components.smsservicecenter import async_setup_entry, config_flow
+from custom_components.smsservicecenter.api import (
+    DEFAULT_BASE_URL,
+    SmsServiceCenterError,
+)
+from custom_components.smsservicecenter.config_flow import form_error
 from custom_components.smsservicecenter.const import (
     CONF_ADVANCED,
     CONF_DAILY_CREDIT_LIMIT,
@@ -56,18 +65,35 @@ LOCAL_URL = "http://localhost:8080/sms/"
 USER_INPUT = {CONF_API_TOKEN: TOKEN, CONF_ADVANCED: {CONF_URL: BASE_URL}}
 NEW_USER_INPUT = {CONF_API_TOKEN: NEW_TOKEN, CONF_ADVANCED: {CONF_URL: BASE_URL}}
 
+HOST_KEY = ConnectionKey("www.smsservicecenter.nl", 443, True, True, None, None, None)
+CONNECTION_REFUSED = aiohttp.ClientConnectorError(
+    HOST_KEY, OSError(111, "Connect call failed ('127.0.0.1', 8098)")
+)
+HOST_NOT_FOUND = aiohttp.ClientConnectorDNSError(
+    HOST_KEY, OSError(-2, "Name or service not known")
+)
+
 # (mock response, expected error): what the API answers and what the form shows.
 API_ERRORS = [
     pytest.param({"status": 401}, "invalid_auth", id="http_401"),
     pytest.param({"status": 403}, "invalid_auth", id="http_403"),
+    pytest.param({"exc": HOST_NOT_FOUND}, "host_not_found", id="host_not_found"),
+    pytest.param({"exc": CONNECTION_REFUSED}, "connection_refused", id="refused"),
+    pytest.param({"exc": TimeoutError()}, "timeout", id="timeout"),
+    pytest.param(
+        {"exc": aiohttp.ConnectionTimeoutError()}, "timeout", id="connect_timeout"
+    ),
     pytest.param({"exc": aiohttp.ClientError()}, "cannot_connect", id="client_error"),
-    pytest.param({"exc": TimeoutError()}, "cannot_connect", id="timeout"),
-    pytest.param({"status": 503}, "cannot_connect", id="http_503"),
+    pytest.param({"status": 500}, "server_busy", id="http_500"),
+    pytest.param({"status": 503}, "server_busy", id="http_503"),
+    pytest.param({"status": 429}, "rate_limited", id="http_429"),
+    pytest.param({"status": 404}, "not_api", id="http_404"),
     pytest.param(
         {"text": "<html>Not the API</html>", "headers": {"Content-Type": "text/html"}},
-        "cannot_connect",
+        "not_api",
         id="html_response",
     ),
+    pytest.param({"status": 400}, "invalid_response", id="http_400"),
     pytest.param(
         {"json": {"status": "error", "message": "Account blocked"}},
         "api_error",
@@ -277,10 +303,31 @@ async def test_user_form_has_collapsed_advanced_section(hass: HomeAssistant) -> 
         ),
         pytest.param(
             USER_INPUT,
-            {"status": 503},
-            {"base": "cannot_connect"},
+            {"exc": CONNECTION_REFUSED},
+            {"base": "connection_refused"},
             False,
-            id="cannot_connect",
+            id="connection_refused",
+        ),
+        pytest.param(
+            USER_INPUT,
+            {"exc": HOST_NOT_FOUND},
+            {"base": "host_not_found"},
+            False,
+            id="host_not_found",
+        ),
+        pytest.param(
+            USER_INPUT,
+            {"status": 404},
+            {"base": "not_api"},
+            False,
+            id="not_api",
+        ),
+        pytest.param(
+            USER_INPUT,
+            {"status": 503},
+            {"base": "server_busy"},
+            True,
+            id="server_busy",
         ),
         pytest.param(
             USER_INPUT,
@@ -402,28 +449,35 @@ async def test_user_flow_provider_error_shows_its_message(
     assert "Unexpected error" not in caplog.text
 
 
-@pytest.mark.parametrize(
-    ("response", "reason"),
-    [
-        ({"status": 429}, "Too many requests to www.smsservicecenter.nl (HTTP 429)"),
-        ({"status": 503}, "Server error from www.smsservicecenter.nl (HTTP 503)"),
-    ],
-    ids=["http_429", "http_503"],
-)
-async def test_user_flow_busy_api_shows_why(
+@pytest.mark.parametrize(("response", "error"), API_ERRORS)
+async def test_user_flow_error_detail_goes_to_the_debug_log(
     hass: HomeAssistant,
     aioclient_mock: AiohttpClientMocker,
+    caplog: pytest.LogCaptureFixture,
     response: dict[str, Any],
-    reason: str,
+    error: str,
 ) -> None:
-    """A busy or unavailable API is a connection error that says what was answered."""
+    """The form shows a translated sentence only; the client's text goes to the debug log.
+
+    Only the provider's own reason for refusing is shown (api_error).
+    """
+    caplog.set_level(logging.DEBUG, logger="custom_components.smsservicecenter")
     _mock_failing_account(aioclient_mock, response)
 
     result = await _submit_user_flow(hass)
 
-    assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {"base": "cannot_connect"}
-    assert result["description_placeholders"] == {"error": reason}
+    assert result["errors"] == {"base": error}
+    assert result["description_placeholders"] == (
+        {"message": "Account blocked"} if error == "api_error" else {}
+    )
+    (record,) = [
+        record
+        for record in caplog.records
+        if record.name == "custom_components.smsservicecenter.config_flow"
+    ]
+    assert record.levelno == logging.DEBUG
+    assert record.getMessage().startswith(f"Checking the account at {BASE_URL} failed")
+    assert TOKEN not in caplog.text
 
 
 async def test_user_flow_account_without_sendname(
@@ -486,6 +540,13 @@ async def test_user_flow_unexpected_error_and_recovery(
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert len(mock_setup_entry.mock_calls) == 1
+
+
+def test_form_error_of_an_unknown_client_error() -> None:
+    """A client error of no known kind is shown as unknown."""
+    assert form_error(SmsServiceCenterError("new kind")).errors("url") == {
+        "base": "unknown"
+    }
 
 
 async def test_user_flow_keeps_input_after_error(
@@ -956,6 +1017,36 @@ async def test_options_flow(
     assert isinstance(mock_config_entry.options[CONF_LOW_CREDITS_THRESHOLD], int)
     assert isinstance(mock_config_entry.options[CONF_DAILY_CREDIT_LIMIT], int)
     assert isinstance(mock_config_entry.options[CONF_OUTBOX_MINUTES], int)
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_options_flow_units(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """The threshold and the limit show a translated unit, the waiting time minutes."""
+    mock_config_entry.add_to_hass(hass)
+    result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
+    strings = json.loads(
+        (Path(config_flow.__file__).parent / "strings.json").read_text(encoding="utf-8")
+    )
+
+    units = {
+        str(key): (
+            value.config["unit_of_measurement"],
+            value.config.get("translation_key"),
+        )
+        for key, value in result["data_schema"].schema.items()
+        if isinstance(value, NumberSelector)
+    }
+
+    assert units == {
+        CONF_LOW_CREDITS_THRESHOLD: ("credits", "credits"),
+        CONF_DAILY_CREDIT_LIMIT: ("credits", "credits"),
+        CONF_OUTBOX_MINUTES: ("min", None),
+    }
+    assert strings["selector"]["credits"]["unit_of_measurement"] == {
+        "credits": "credits"
+    }
 
 
 @pytest.mark.usefixtures("mock_setup_entry")

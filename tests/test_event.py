@@ -14,7 +14,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.smsservicecenter.const import SIGNAL_MESSAGE_EVENT
+from custom_components.smsservicecenter.const import DOMAIN, SIGNAL_MESSAGE_EVENT
 
 from .conftest import ENTRY_ID, RECIPIENT_NUMBER, send_sms, setup_integration
 
@@ -33,6 +33,58 @@ async def test_event_entity(
     await setup_integration(hass, mock_config_entry, Platform.EVENT)
 
     await snapshot_platform(hass, entity_registry, snapshot, mock_config_entry.entry_id)
+
+
+@pytest.mark.usefixtures("mock_api")
+async def test_entity_id_ends_in_the_key(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """The entity is named "Message events" but its entity ID ends in _messages.
+
+    Regenerating the entity ID (the frontend's "recreate entity IDs") keeps it.
+    """
+    await setup_integration(hass, mock_config_entry, Platform.EVENT)
+
+    assert (state := hass.states.get(EVENT_ENTITY_ID))
+    assert state.name == "SMS Service Center Message events"
+    entry = entity_registry.async_get(EVENT_ENTITY_ID)
+    assert entry is not None
+    assert entity_registry.async_regenerate_entity_id(entry) == EVENT_ENTITY_ID
+
+
+@pytest.mark.usefixtures("mock_api")
+async def test_existing_entity_keeps_its_entity_id(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """An entity registered under its old name "Messages" keeps its entity ID and unique ID."""
+    mock_config_entry.add_to_hass(hass)
+    entity_registry.async_get_or_create(
+        "event",
+        DOMAIN,
+        f"{ENTRY_ID}_messages",
+        config_entry=mock_config_entry,
+        suggested_object_id="sms_service_center_messages",
+        object_id_base="Messages",
+        original_name="Messages",
+        has_entity_name=True,
+        translation_key="messages",
+    )
+
+    await setup_integration(hass, mock_config_entry, Platform.EVENT)
+
+    entry = entity_registry.async_get(EVENT_ENTITY_ID)
+    assert entry is not None
+    assert entry.original_name == "Message events"
+    assert [
+        registered.entity_id
+        for registered in er.async_entries_for_config_entry(entity_registry, ENTRY_ID)
+    ] == [EVENT_ENTITY_ID]
+    assert (state := hass.states.get(EVENT_ENTITY_ID))
+    assert state.name == "SMS Service Center Message events"
 
 
 @pytest.mark.usefixtures("init_integration")

@@ -403,8 +403,8 @@ async def test_send_after_the_account_unloaded(
 
     assert result == llm.ToolResult(
         data={
-            "error": "The account SMS Service Center is not loaded. Check its status "
-            "on the integration page"
+            "error": "Config entry SMS Service Center for integration "
+            "smsservicecenter is not loaded"
         },
         error=True,
     )

@@ -17,6 +17,8 @@ from pytest_homeassistant_custom_component.common import (
     snapshot_platform,
 )
 
+from custom_components.smsservicecenter.const import DOMAIN
+
 from .conftest import (
     NO_SENDNAME,
     assert_reauth_started,
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
     from pytest_homeassistant_custom_component.test_util.aiohttp import (
         AiohttpClientMocker,
     )
+    from pytest_homeassistant_custom_component.typing import WebSocketGenerator
     from syrupy.assertion import SnapshotAssertion
 
 
@@ -70,34 +73,39 @@ def sendname_json(sendname: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize(
     "sendname",
-    ["My Home", "Zürich", "Home-Alarm!", "TwelveChars1", "a" * 40, "HomeAssist\n"],
+    ["My Home", "Zürich", "Home-Alarm!", "TwelveChars1", "a" * 255, "HomeAssist\n"],
 )
 async def test_provider_sendname_outside_the_rules(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    sendname: str,
+) -> None:
+    """A sendname set on smsservicecenter.nl that this integration would refuse is shown."""
+    mock_endpoints(aioclient_mock, sendname=sendname_json(sendname))
+
+    await setup_integration(hass, mock_config_entry, Platform.TEXT)
+
+    assert (state := hass.states.get(SENDNAME_ENTITY_ID))
+    assert state.state == sendname
+
+
+async def test_provider_sendname_too_long_for_a_state(
     hass: HomeAssistant,
     *,
     mock_config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
     freezer: FrozenDateTimeFactory,
     caplog: pytest.LogCaptureFixture,
-    sendname: str,
 ) -> None:
-    """A current sendname the entity's rules refuse is unknown, logged once, not an error.
-
-    Home Assistant refuses to write a text state that breaks the entity's
-    length and pattern; the account works on and a valid sendname shows again.
-    """
-    caplog.set_level(logging.DEBUG, logger="custom_components.smsservicecenter")
-    mock_endpoints(aioclient_mock, sendname=sendname_json(sendname))
+    """A sendname longer than a state may be is unknown, not an error; a valid one shows again."""
+    mock_endpoints(aioclient_mock, sendname=sendname_json("a" * 256))
 
     await setup_integration(hass, mock_config_entry, Platform.TEXT)
 
     assert (state := hass.states.get(SENDNAME_ENTITY_ID))
     assert state.state == STATE_UNKNOWN
-    assert caplog.text.count("shows it as unknown") == 1
     assert "Error" not in caplog.text
-
-    await next_poll(hass, freezer)
-    assert caplog.text.count("shows it as unknown") == 1
 
     mock_endpoints(aioclient_mock, sendname=sendname_json("HomeAssist"))
     await next_poll(hass, freezer)
@@ -232,9 +240,86 @@ async def test_set_sendname_auth_error(
 
 
 @pytest.mark.parametrize(
-    "value",
-    ["bad name!", "Has Space", "TooLongSender", "Bad-Name", "Zürich", ""],
-    ids=repr,
+    ("value", "translation_key", "message"),
+    [
+        (
+            "Home Alarm",
+            "invalid_sendname",
+            (
+                "Home Alarm is not a valid sender name. Use 1 to 11 letters (a-z, "
+                "without accents) and digits, without spaces or symbols"
+            ),
+        ),
+        (
+            "TwelveChars1",
+            "invalid_sendname",
+            (
+                "TwelveChars1 is not a valid sender name. Use 1 to 11 letters (a-z, "
+                "without accents) and digits, without spaces or symbols"
+            ),
+        ),
+        (
+            "",
+            "sendname_required",
+            (
+                "Enter a sender name: 1 to 11 letters (a-z, without accents) and "
+                "digits, without spaces or symbols"
+            ),
+        ),
+    ],
+    ids=["space", "12_characters", "empty"],
+)
+async def test_set_sendname_outside_the_rules_from_the_frontend(
+    hass: HomeAssistant,
+    *,
+    mock_config_entry: MockConfigEntry,
+    mock_api: AiohttpClientMocker,
+    hass_ws_client: WebSocketGenerator,
+    caplog: pytest.LogCaptureFixture,
+    value: str,
+    translation_key: str,
+    message: str,
+) -> None:
+    """The frontend gets the translated error, nothing is sent or cut off, no traceback is logged.
+
+    The frontend sets the value over the websocket API and shows the error it
+    answers, translated from its key and placeholders.
+    """
+    await setup_integration(hass, mock_config_entry, Platform.TEXT)
+    client = await hass_ws_client(hass)
+
+    await client.send_json_auto_id(
+        {
+            "type": "call_service",
+            "domain": TEXT_DOMAIN,
+            "service": SERVICE_SET_VALUE,
+            "service_data": {ATTR_ENTITY_ID: SENDNAME_ENTITY_ID, ATTR_VALUE: value},
+        }
+    )
+    answer = await client.receive_json()
+
+    assert not answer["success"]
+    error = answer["error"]
+    assert error["code"] == "service_validation_error"
+    assert error["translation_domain"] == DOMAIN
+    assert error["translation_key"] == translation_key
+    assert error["message"] == f"Validation error: {message}"
+    assert sendname_requests(mock_api) == []
+    assert (state := hass.states.get(SENDNAME_ENTITY_ID))
+    assert state.state == "HomeAssist"
+    assert state.attributes["max"] == 255
+    assert state.attributes["pattern"] is None
+    # Home Assistant logs the error's text; its traceback only at debug level.
+    assert [
+        record.getMessage()
+        for record in caplog.records
+        if record.levelno > logging.DEBUG
+        and (record.exc_info or "Unexpected" in record.getMessage())
+    ] == []
+
+
+@pytest.mark.parametrize(
+    "value", ["bad name!", "Has Space", "TooLongSender", "Bad-Name", "Zürich"], ids=repr
 )
 async def test_set_sendname_outside_the_rules(
     hass: HomeAssistant,
@@ -242,28 +327,26 @@ async def test_set_sendname_outside_the_rules(
     mock_api: AiohttpClientMocker,
     value: str,
 ) -> None:
-    """Test Home Assistant refuses a value that breaks the entity's rules, unsent."""
+    """A value outside the rules raises the translated error naming it, from automations too."""
     await setup_integration(hass, mock_config_entry, Platform.TEXT)
 
-    with pytest.raises(ValueError, match=r"too short|too long|doesn't match pattern"):
+    with pytest.raises(ServiceValidationError) as exc_info:
         await set_sendname(hass, value)
 
+    assert exc_info.value.translation_key == "invalid_sendname"
+    assert exc_info.value.translation_placeholders == {"sendname": value}
     assert sendname_requests(mock_api) == []
     assert (state := hass.states.get(SENDNAME_ENTITY_ID))
     assert state.state == "HomeAssist"
 
 
-async def test_set_invalid_sendname(
+async def test_set_invalid_sendname_writes_the_state_again(
     hass: HomeAssistant,
     mock_config_entry: MockConfigEntry,
     mock_api: AiohttpClientMocker,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """Test a value the pattern lets through but the API would refuse raises a translated error.
-
-    A final line break passes the pattern's ``$``. The state is written again,
-    so it shows the account's sendname rather than the refused value.
-    """
+    """A refused value writes the state again, so it shows the account's sendname."""
     await setup_integration(hass, mock_config_entry, Platform.TEXT)
     state = hass.states.get(SENDNAME_ENTITY_ID)
     assert state is not None

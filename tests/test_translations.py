@@ -302,6 +302,26 @@ def test_translation_keeps_the_placeholders(language: str) -> None:
         assert _placeholders(value) == _placeholders(english[path]), path
 
 
+# Words that would follow a count in the plural whatever the count: "1 credits".
+COUNTED_NOUN = re.compile(
+    r"{\w+}\s+(credits|messages|recipients|parts|berichten|ontvangers|delen)\b"
+)
+
+
+@pytest.mark.parametrize("name", ["strings.json", "translations/nl.json"])
+def test_no_count_is_followed_by_a_plural_noun(name: str) -> None:
+    """A number placeholder never precedes a plural noun, and counts have no unit.
+
+    Translations have no plural forms here (exceptions are formatted by Python),
+    so a count reads right for 1 only where no noun follows it: "Credits it
+    needs: 1". A translated unit of measurement is such a noun after the state.
+    """
+    for path, value in _leaves(_load(name)).items():
+        assert not COUNTED_NOUN.search(value), f"{path}: {value}"
+    for key, entity in _load(name)["entity"]["sensor"].items():
+        assert "unit_of_measurement" not in entity, key
+
+
 def test_services_yaml_loads_with_home_assistant_and_hassfest_schema() -> None:
     """Home Assistant's own services.yaml schema and selectors accept every action.
 

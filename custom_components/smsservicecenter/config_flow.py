@@ -13,7 +13,7 @@ from homeassistant.config_entries import (
     SubentryFlowResult,
 )
 from homeassistant.const import CONF_API_TOKEN, CONF_NAME, CONF_URL, UnitOfTime
-from homeassistant.core import callback
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.data_entry_flow import AbortFlow, section
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
@@ -31,10 +31,13 @@ import voluptuous as vol
 from .api import (
     DEFAULT_BASE_URL,
     SENDNAME_PATTERN,
+    ConnectionFailure,
     SmsServiceCenterApiError,
     SmsServiceCenterAuthenticationError,
     SmsServiceCenterClient,
     SmsServiceCenterConnectionError,
+    SmsServiceCenterError,
+    SmsServiceCenterNotApiError,
     SmsServiceCenterResponseError,
     SmsServiceCenterValidationError,
 )
@@ -64,8 +67,91 @@ _LOGGER = logging.getLogger(__name__)
 API_TOKEN_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 
+# The form error (a key of config.error) for each cause of a connection failure.
+CONNECTION_ERRORS: Final = {
+    ConnectionFailure.HOST_NOT_FOUND: "host_not_found",
+    ConnectionFailure.REFUSED: "connection_refused",
+    ConnectionFailure.TIMEOUT: "timeout",
+    ConnectionFailure.SERVER_ERROR: "server_busy",
+    ConnectionFailure.RATE_LIMITED: "rate_limited",
+    ConnectionFailure.OTHER: "cannot_connect",
+}
 # Errors the API base URL may cause: the user form shows its section open with them.
-URL_ERRORS: Final = frozenset({"invalid_url", "cannot_connect"})
+URL_ERRORS: Final = frozenset(
+    {
+        "invalid_url",
+        "host_not_found",
+        "connection_refused",
+        "timeout",
+        "cannot_connect",
+        "not_api",
+        "invalid_response",
+    }
+)
+
+
+class FormError(Exception):
+    """What the form shows when the account check fails: a key of config.error."""
+
+    def __init__(
+        self, error: str, placeholders: Mapping[str, str] | None = None
+    ) -> None:
+        """Keep the error's key and the placeholders its sentence uses."""
+        super().__init__(error)
+        self.error = error
+        self.placeholders = dict(placeholders or {})
+
+    def errors(self, url_field: str) -> dict[str, str]:
+        """Return the form's errors: an invalid URL under ``url_field``, others for the form."""
+        return {url_field if self.error == "invalid_url" else "base": self.error}
+
+
+def client_for_url(hass: HomeAssistant, token: str, url: str) -> SmsServiceCenterClient:
+    """Return a client for the token at the API base URL; raise FormError for no URL.
+
+    The client normalises the URL (with a trailing slash): its base_url is the
+    one to store.
+    """
+    try:
+        return SmsServiceCenterClient(
+            token, async_get_clientsession(hass), base_url=url.strip()
+        )
+    except SmsServiceCenterValidationError as err:
+        raise FormError("invalid_url") from err
+
+
+async def async_check_token(client: SmsServiceCenterClient) -> str | None:
+    """Check the token with real calls; return the default sendname, or raise FormError.
+
+    The sendname is None when the account has none. What went wrong in detail
+    goes to the debug log: the form shows one translated sentence per cause.
+    """
+    try:
+        await client.get_credits()
+        return await client.get_sendname()
+    except SmsServiceCenterError as err:
+        _LOGGER.debug("Checking the account at %s failed: %s", client.base_url, err)
+        raise form_error(err) from err
+    except Exception as err:
+        _LOGGER.exception("Unexpected error while checking the API token")
+        raise FormError("unknown") from err
+
+
+def form_error(err: SmsServiceCenterError) -> FormError:
+    """Return the form error for an error of the client."""
+    if isinstance(err, SmsServiceCenterAuthenticationError):
+        return FormError("invalid_auth")
+    if isinstance(err, SmsServiceCenterConnectionError):
+        return FormError(CONNECTION_ERRORS[err.reason])
+    if isinstance(err, SmsServiceCenterNotApiError):
+        return FormError("not_api")
+    if isinstance(err, SmsServiceCenterResponseError):
+        return FormError("invalid_response")
+    if isinstance(err, SmsServiceCenterApiError):
+        # The frontend fills the placeholders of an error from the description
+        # placeholders of the form: the provider's reason is for the user.
+        return FormError("api_error", {"message": err.message})
+    return FormError("unknown")
 
 
 def user_data_schema(*, collapsed: bool) -> vol.Schema:
@@ -94,21 +180,27 @@ STEP_RECONFIGURE_DATA_SCHEMA = vol.Schema(
         vol.Required(CONF_URL): URL_SELECTOR,
     }
 )
+# A number of credits; the unit shown next to the field is translated.
+CREDITS_SELECTOR = NumberSelector(
+    NumberSelectorConfig(
+        min=0,
+        step=1,
+        mode=NumberSelectorMode.BOX,
+        unit_of_measurement="credits",
+        translation_key="credits",
+    )
+)
 OPTIONS_SCHEMA = vol.Schema(
     {
         vol.Required(
             CONF_LOW_CREDITS_THRESHOLD, default=DEFAULT_LOW_CREDITS_THRESHOLD
-        ): NumberSelector(
-            NumberSelectorConfig(min=0, step=1, mode=NumberSelectorMode.BOX)
-        ),
+        ): CREDITS_SELECTOR,
         vol.Required(CONF_DEFAULT_COUNTRY, default=DEFAULT_COUNTRY): (
             CountrySelector()
         ),
         vol.Required(
             CONF_DAILY_CREDIT_LIMIT, default=DEFAULT_DAILY_CREDIT_LIMIT
-        ): NumberSelector(
-            NumberSelectorConfig(min=0, step=1, mode=NumberSelectorMode.BOX)
-        ),
+        ): CREDITS_SELECTOR,
         vol.Required(
             CONF_OUTBOX_MINUTES, default=DEFAULT_OUTBOX_MINUTES
         ): NumberSelector(
@@ -169,18 +261,19 @@ class SmsServiceCenterConfigFlow(ConfigFlow, domain=DOMAIN):
         placeholders: dict[str, str] = {}
         if user_input is not None:
             token = user_input[CONF_API_TOKEN].strip()
-            account = await self._async_check_account(
-                token,
-                user_input[CONF_ADVANCED][CONF_URL],
-                errors,
-                placeholders,
-                CONF_ADVANCED,
-            )
-            if account is not None:
-                url, sendname = account
+            try:
+                client = client_for_url(
+                    self.hass, token, user_input[CONF_ADVANCED][CONF_URL]
+                )
+                self._async_abort_if_account_configured(token, client)
+                sendname = await async_check_token(client)
+            except FormError as err:
+                errors = err.errors(CONF_ADVANCED)
+                placeholders = err.placeholders
+            else:
                 return self.async_create_entry(
                     title=self._async_new_entry_title(sendname),
-                    data={CONF_API_TOKEN: token, CONF_URL: url},
+                    data={CONF_API_TOKEN: token, CONF_URL: client.base_url},
                 )
 
         return self.async_show_form(
@@ -230,14 +323,16 @@ class SmsServiceCenterConfigFlow(ConfigFlow, domain=DOMAIN):
         placeholders: dict[str, str] = {}
         if user_input is not None:
             token = user_input[CONF_API_TOKEN].strip()
-            account = await self._async_check_account(
-                token,
-                entry.data.get(CONF_URL, DEFAULT_BASE_URL),
-                errors,
-                placeholders,
-                "base",
-            )
-            if account is not None:
+            try:
+                client = client_for_url(
+                    self.hass, token, entry.data.get(CONF_URL, DEFAULT_BASE_URL)
+                )
+                self._async_abort_if_account_configured(token, client)
+                await async_check_token(client)
+            except FormError as err:
+                errors = err.errors("base")
+                placeholders = err.placeholders
+            else:
                 return self._async_update_and_reload_once(
                     entry, {CONF_API_TOKEN: token}, "reauth_successful"
                 )
@@ -260,14 +355,17 @@ class SmsServiceCenterConfigFlow(ConfigFlow, domain=DOMAIN):
         placeholders: dict[str, str] = {}
         if user_input is not None:
             token = user_input[CONF_API_TOKEN].strip()
-            account = await self._async_check_account(
-                token, user_input[CONF_URL], errors, placeholders, CONF_URL
-            )
-            if account is not None:
-                url, _sendname = account
+            try:
+                client = client_for_url(self.hass, token, user_input[CONF_URL])
+                self._async_abort_if_account_configured(token, client)
+                await async_check_token(client)
+            except FormError as err:
+                errors = err.errors(CONF_URL)
+                placeholders = err.placeholders
+            else:
                 return self._async_update_and_reload_once(
                     entry,
-                    {CONF_API_TOKEN: token, CONF_URL: url},
+                    {CONF_API_TOKEN: token, CONF_URL: client.base_url},
                     "reconfigure_successful",
                 )
 
@@ -285,55 +383,14 @@ class SmsServiceCenterConfigFlow(ConfigFlow, domain=DOMAIN):
             description_placeholders={**placeholders, "account": entry.title},
         )
 
-    async def _async_check_account(
-        self,
-        token: str,
-        url: str,
-        errors: dict[str, str],
-        placeholders: dict[str, str],
-        url_error_key: str,
-    ) -> tuple[str, str | None] | None:
-        """Check a token and an API base URL; return the normalised URL and the sendname.
-
-        The sendname is None when the account has no default sendname. Abort
-        when another account has the same token and URL. Otherwise return None
-        after adding the error to show to ``errors`` (and what went wrong to
-        ``placeholders``: the provider's message for ``api_error``, the reason
-        for ``cannot_connect``); an invalid URL error goes under
-        ``url_error_key``. The client normalises the URL, so the stored URL is
-        exactly the one it uses (always ending in a slash).
-        """
-        try:
-            client = SmsServiceCenterClient(
-                token, async_get_clientsession(self.hass), base_url=url.strip()
-            )
-        except SmsServiceCenterValidationError:
-            errors[url_error_key] = "invalid_url"
-            return None
-
+    @callback
+    def _async_abort_if_account_configured(
+        self, token: str, client: SmsServiceCenterClient
+    ) -> None:
+        """Abort when another account has this token at the client's API base URL."""
         self._async_abort_entries_match(
             {CONF_API_TOKEN: token, CONF_URL: client.base_url}
         )
-        try:
-            await client.get_credits()
-            sendname = await client.get_sendname()
-        except SmsServiceCenterAuthenticationError:
-            errors["base"] = "invalid_auth"
-        except (SmsServiceCenterConnectionError, SmsServiceCenterResponseError) as err:
-            # Also a busy API (HTTP 429 or 503): the reason is shown with the error.
-            errors["base"] = "cannot_connect"
-            placeholders["error"] = str(err)
-        except SmsServiceCenterApiError as err:
-            # The frontend fills the placeholders of an error from the
-            # description placeholders of the form.
-            errors["base"] = "api_error"
-            placeholders["message"] = err.message
-        except Exception:
-            _LOGGER.exception("Unexpected error while checking the API token")
-            errors["base"] = "unknown"
-        else:
-            return client.base_url, sendname
-        return None
 
     @callback
     def _async_update_and_reload_once(

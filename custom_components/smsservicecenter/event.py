@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, override
 
 from homeassistant.components.event import EventEntity, EventEntityDescription
 from homeassistant.core import HomeAssistant, callback
@@ -46,6 +46,14 @@ class SmsServiceCenterMessagesEvent(EventEntity):
         self._entry_id = entry.entry_id
         self._attr_unique_id = f"{entry.entry_id}_{MESSAGES.key}"
         self._attr_device_info = account_device_info(entry)
+
+    @property
+    @override
+    def suggested_object_id(self) -> str:
+        """Return the key, so new entity IDs end in _messages whatever the name says."""
+        # The name ("Message events") is told apart from the sensor "Messages last
+        # 30 days"; automations rely on event.<account>_messages, as before the rename.
+        return MESSAGES.key
 
     async def async_added_to_hass(self) -> None:
         """Listen to the account's message events."""

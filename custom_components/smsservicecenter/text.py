@@ -8,8 +8,8 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .api import SENDNAME_PATTERN, SmsServiceCenterError
-from .const import LOGGER
+from .api import SmsServiceCenterError
+from .const import DOMAIN
 from .coordinator import SmsServiceCenterConfigEntry, SmsServiceCenterCoordinator
 from .entity import SmsServiceCenterEntity
 from .errors import async_start_reauth_if_refused, translate_error
@@ -17,19 +17,25 @@ from .send import validate_sendname
 
 PARALLEL_UPDATES = 1
 
-# The frontend and Home Assistant's text.set_value check new values against
-# these rules. Home Assistant also refuses to write a state that breaks them, so a
-# current sendname that does (the provider allows spaces, accents and longer
-# names) is shown as unknown.
+# No pattern and no length rules of the text platform: Home Assistant would refuse
+# a value breaking them with its own untranslated error (and log a traceback), and
+# the frontend would cut a long value off at the maximum. async_set_value checks
+# the value instead, with the integration's translated errors.
 SENDNAME = TextEntityDescription(
     key="sendname",
     translation_key="sendname",
     entity_category=EntityCategory.CONFIG,
     mode=TextMode.TEXT,
-    native_min=1,
-    native_max=11,
-    pattern=SENDNAME_PATTERN.pattern,
 )
+
+
+def check_sendname(value: str) -> None:
+    """Raise a translated error unless the value is a sendname; an empty one has its own."""
+    if not value:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="sendname_required"
+        )
+    validate_sendname(value)
 
 
 async def async_setup_entry(
@@ -53,7 +59,6 @@ class SmsServiceCenterSendnameEntity(SmsServiceCenterEntity, TextEntity):
     ) -> None:
         """Initialize the entity with the account's current sendname."""
         super().__init__(coordinator, description)
-        self._sendname: str | None = None
         self._update_native_value()
 
     @callback
@@ -63,22 +68,15 @@ class SmsServiceCenterSendnameEntity(SmsServiceCenterEntity, TextEntity):
         super()._handle_coordinator_update()
 
     def _update_native_value(self) -> None:
-        """Show the account's sendname; unknown when there is none or it breaks the rules.
+        """Show the account's sendname; unknown when there is none or it is too long for a state.
 
-        A sendname that breaks the rules is logged once, not at every poll.
+        A sendname set on smsservicecenter.nl may break this integration's rules
+        (a space, an accent): it is shown as it is.
         """
         sendname = self.coordinator.data.sendname or None
-        shown = sendname
-        if sendname is not None and not SENDNAME_PATTERN.fullmatch(sendname):
-            if sendname != self._sendname:
-                LOGGER.debug(
-                    "The account's default sender name %r is not 1 to 11 letters "
-                    "and digits, so the text entity shows it as unknown",
-                    sendname,
-                )
-            shown = None
-        self._sendname = sendname
-        self._attr_native_value = shown
+        if sendname is not None and len(sendname) > self.max:
+            sendname = None
+        self._attr_native_value = sendname
 
     async def async_set_value(self, value: str) -> None:
         """Change the account's default sendname after checking it.
@@ -87,7 +85,7 @@ class SmsServiceCenterSendnameEntity(SmsServiceCenterEntity, TextEntity):
         so it shows the account's sendname rather than the refused value.
         """
         try:
-            validate_sendname(value)
+            check_sendname(value)
             await self.coordinator.async_set_sendname(value)
         except ServiceValidationError:
             self.async_write_ha_state()
