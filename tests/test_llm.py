@@ -325,9 +325,9 @@ async def test_send_refuses_what_is_not_offered(
             250,
             "Dinner " * 30,
             (
-                "Not sent: it needs 2 credits and only 1 of the daily credit limit of "
-                "1 are left today. Sending resumes at midnight, or raise the limit in "
-                "the options of the account"
+                "Not sent: this message would go over the daily credit limit. Credits "
+                "it needs: 2; left today: 1 of 1. Sending resumes at midnight, or raise "
+                "the limit in the options of the account"
             ),
         ),
         (
