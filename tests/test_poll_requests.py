@@ -1,10 +1,11 @@
-"""Tests for the requests of a poll: at once, and the history in the background.
+"""Tests for the requests of a poll: at once, the history in the background, none twice.
 
 The mocked API answers only when a test releases it, so a test sees which requests
 are out together.
 """
 
 import asyncio
+from datetime import timedelta
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
@@ -17,8 +18,12 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
+from custom_components.smsservicecenter.coordinator import async_remember_account_check
+
 from .conftest import (
+    BASE_URL,
     NO_SENDNAME,
+    TOKEN,
     assert_reauth_started,
     load_json_fixture,
     mock_endpoints,
@@ -232,3 +237,81 @@ async def test_history_not_read_once_its_sensors_are_removed(
 
     assert mock_config_entry.state is ConfigEntryState.LOADED
     assert requested_paths(aioclient_mock) == ["/api/v2/credits", "/api/v2/sendname"]
+
+
+async def test_setup_right_after_a_config_flow_asks_nothing_again(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """Test the first poll takes the credits and sendname a config flow just read."""
+    mock_endpoints(aioclient_mock)
+    async_remember_account_check(hass, TOKEN, BASE_URL, 42, "Checked")
+
+    await setup_integration(hass, mock_config_entry)
+
+    assert requested_paths(aioclient_mock) == []
+    assert (state := hass.states.get(CREDITS_ENTITY_ID))
+    assert state.state == "42"
+    coordinator = mock_config_entry.runtime_data.coordinator
+    assert coordinator.data.sendname == "Checked"
+
+    await coordinator.async_refresh()
+
+    assert requested_paths(aioclient_mock) == ["/api/v2/credits", "/api/v2/sendname"]
+    assert (state := hass.states.get(CREDITS_ENTITY_ID))
+    assert state.state == "250"
+
+
+@pytest.mark.parametrize(
+    ("token", "url", "age"),
+    [
+        ("other-token", BASE_URL, timedelta(0)),
+        (TOKEN, "https://other.example/", timedelta(0)),
+        (TOKEN, BASE_URL, timedelta(seconds=31)),
+    ],
+    ids=["other_token", "other_url", "too_old"],
+)
+async def test_setup_asks_again_after_another_or_an_old_check(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+    *,
+    token: str,
+    url: str,
+    age: timedelta,
+) -> None:
+    """Test only a check of this account's token and URL, just now, stands in for a poll."""
+    mock_endpoints(aioclient_mock)
+    async_remember_account_check(hass, token, url, 42, "Checked")
+    freezer.tick(age)
+
+    await setup_integration(hass, mock_config_entry)
+
+    assert requested_paths(aioclient_mock) == ["/api/v2/credits", "/api/v2/sendname"]
+    assert (state := hass.states.get(CREDITS_ENTITY_ID))
+    assert state.state == "250"
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_poll_reading_the_history_asks_again_after_a_check(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """Test a check cannot stand in for a poll that reads the history too."""
+    mock_endpoints(aioclient_mock)
+    await setup_integration(hass, mock_config_entry)
+    async_remember_account_check(hass, TOKEN, BASE_URL, 42, "Checked")
+    mock_endpoints(aioclient_mock)
+
+    await mock_config_entry.runtime_data.coordinator.async_refresh()
+
+    assert sorted(requested_paths(aioclient_mock)) == [
+        "/api/v2/credits",
+        "/api/v2/history",
+        "/api/v2/sendname",
+    ]
+    assert (state := hass.states.get(MESSAGES_ENTITY_ID))
+    assert state.state == "2"

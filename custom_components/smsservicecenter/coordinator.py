@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, replace
 from datetime import datetime
+import time
 from typing import TYPE_CHECKING
 
+from homeassistant.const import CONF_API_TOKEN
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
+from homeassistant.util.hass_dict import HassKey
 
 from .api import (
     HistoryPage,
@@ -35,6 +38,39 @@ from .ledger import CreditLedger
 
 if TYPE_CHECKING:
     from . import SmsServiceCenterConfigEntry
+
+
+ACCOUNT_CHECK_MAX_AGE = 30.0
+"""Seconds for which what a config flow read from an account stands in for a poll."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AccountCheck:
+    """What a config flow just read from an account: its setup need not ask again."""
+
+    token: str
+    base_url: str
+    credits: int
+    sendname: str | None
+    checked_at: float
+    """``time.monotonic()`` when the answers came."""
+
+
+ACCOUNT_CHECK: HassKey[AccountCheck] = HassKey(f"{DOMAIN}_account_check")
+
+
+@callback
+def async_remember_account_check(
+    hass: HomeAssistant, token: str, base_url: str, credits_: int, sendname: str | None
+) -> None:
+    """Keep the credits and sendname a config flow read, for the setup that follows it."""
+    hass.data[ACCOUNT_CHECK] = AccountCheck(
+        token=token,
+        base_url=base_url,
+        credits=credits_,
+        sendname=sendname,
+        checked_at=time.monotonic(),
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -149,8 +185,11 @@ class SmsServiceCenterCoordinator(DataUpdateCoordinator[AccountStatus]):
         """Read the credits, the sendname and the history when it is wanted, at once.
 
         All of them are waited for. Of their errors a rejected token is raised
-        first, so that reauth starts whichever request saw it.
+        first, so that reauth starts whichever request saw it. What a config flow
+        read a moment ago is not asked again.
         """
+        if not self._history_read and (checked := self._async_take_account_check()):
+            return checked.credits, checked.sendname, None
         credits_, sendname, history = await asyncio.gather(
             self.client.get_credits(),
             self.client.get_sendname(),
@@ -166,6 +205,21 @@ class SmsServiceCenterCoordinator(DataUpdateCoordinator[AccountStatus]):
         ):
             raise _error_to_raise(credits_, sendname, history)
         return credits_, sendname, history
+
+    @callback
+    def _async_take_account_check(self) -> AccountCheck | None:
+        """Return what a config flow read from this account just now, only once."""
+        checked = self.hass.data.get(ACCOUNT_CHECK)
+        if (
+            checked is None
+            or checked.token != self.config_entry.data[CONF_API_TOKEN]
+            or checked.base_url != self.client.base_url
+        ):
+            return None
+        del self.hass.data[ACCOUNT_CHECK]
+        if time.monotonic() - checked.checked_at > ACCOUNT_CHECK_MAX_AGE:
+            return None
+        return checked
 
     @callback
     def async_add_history_sensor(self) -> CALLBACK_TYPE:
