@@ -10,14 +10,16 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import ClientError
-from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.const import CONF_API_TOKEN, CONF_URL, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
+from custom_components.smsservicecenter.const import CONF_ADVANCED, DOMAIN
 from custom_components.smsservicecenter.coordinator import async_remember_account_check
 
 from .conftest import (
@@ -315,3 +317,48 @@ async def test_poll_reading_the_history_asks_again_after_a_check(
     ]
     assert (state := hass.states.get(MESSAGES_ENTITY_ID))
     assert state.state == "2"
+
+
+async def test_adding_an_account_reads_credits_and_sendname_once(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """Test the config flow and the setup after it ask for credits and sendname once."""
+    mock_endpoints(aioclient_mock)
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {CONF_API_TOKEN: TOKEN, CONF_ADVANCED: {CONF_URL: BASE_URL}},
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["result"].state is ConfigEntryState.LOADED
+    assert requested_paths(aioclient_mock) == ["/api/v2/credits", "/api/v2/sendname"]
+    assert (state := hass.states.get(CREDITS_ENTITY_ID))
+    assert state.state == "250"
+
+
+async def test_reauth_reads_credits_and_sendname_once(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """Test a new token is checked, and the account reloaded with it, without asking twice."""
+    mock_endpoints(aioclient_mock)
+    await setup_integration(hass, mock_config_entry)
+    mock_endpoints(aioclient_mock)
+    result = await mock_config_entry.start_reauth_flow(hass)
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_TOKEN: "new-token"}
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    assert mock_config_entry.data[CONF_API_TOKEN] == "new-token"
+    assert requested_paths(aioclient_mock) == ["/api/v2/credits", "/api/v2/sendname"]

@@ -54,6 +54,7 @@ from .const import (
     DOMAIN,
     SUBENTRY_TYPE_RECIPIENT,
 )
+from .coordinator import async_remember_account_check
 from .message import InvalidPhoneNumberError, normalize_phone_number
 
 if TYPE_CHECKING:
@@ -315,7 +316,7 @@ class SmsServiceCenterConfigFlow(ConfigFlow, domain=DOMAIN):
             {CONF_API_TOKEN: token, CONF_URL: client.base_url}
         )
         try:
-            await client.get_credits()
+            credits_ = await client.get_credits()
             sendname = await client.get_sendname()
         except SmsServiceCenterAuthenticationError:
             errors["base"] = "invalid_auth"
@@ -332,6 +333,10 @@ class SmsServiceCenterConfigFlow(ConfigFlow, domain=DOMAIN):
             _LOGGER.exception("Unexpected error while checking the API token")
             errors["base"] = "unknown"
         else:
+            # The setup that follows uses these answers instead of asking again.
+            async_remember_account_check(
+                self.hass, token, client.base_url, credits_, sendname
+            )
             return client.base_url, sendname
         return None
 
