@@ -430,7 +430,7 @@ async def _no_history() -> None:
 
 
 def _error_to_raise(*results: object) -> BaseException:
-    """Return the error to raise of concurrent requests' results: a rejected token first."""
+    """Return the error to raise of concurrent requests: a rejected token, else the first."""
     errors = [result for result in results if isinstance(result, BaseException)]
     return next(
         (

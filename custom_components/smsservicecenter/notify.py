@@ -156,10 +156,10 @@ async def async_get_service(
 
     Its notify services are removed when the account has unloaded (Home Assistant
     runs the on-unload callbacks only after a successful unload); a reload sets the
-    account up again, which discovers the platform again. Until then the recipients'
-    services follow the account's recipients. None for YAML, as the service comes with an account, and when the account
-    was unloaded before the discovery came through: its next setup discovers the
-    platform again.
+    account up again, which discovers the platform again. Meanwhile the recipients'
+    services follow the account's recipients. None for YAML, as the service comes
+    with an account, and when the account was unloaded before the discovery came
+    through: its next setup discovers the platform again.
     """
     if discovery_info is None:
         return None
