@@ -1,137 +1,289 @@
 """Concurrent sends through a real (in-process) Home Assistant, against raw POSTs.
 
-N ``smsservicecenter.send_sms`` actions are started at once against the local
-simulator with a fixed latency per request, and timed next to N raw concurrent
-POSTs to the same simulator: with sends going out concurrently the ratio stays
-close to 1, with a lock across the request it grows with N.
+N sends are started at once, through ``smsservicecenter.send_sms`` and through
+``notify.send_message`` to a recipient's entity, and timed next to N raw concurrent
+POSTs to the same simulator: the wall time (with sends going out concurrently the
+ratio stays close to 1, with a lock across the request it grows with N), the CPU
+time per send, and the states each send writes (changed or only reported again).
+The simulator runs in a process of its own, so the CPU time is the sender's only;
+it includes the balance read after a burst of sends, as it is part of their cost.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
+import sys
+import tempfile
 import time
+from typing import Any
 from unittest.mock import patch
 
 import aiohttp
-from aiohttp import web
 from aiohttp.resolver import ThreadedResolver
 from homeassistant import loader
-from homeassistant.const import CONF_API_TOKEN, CONF_URL
-from homeassistant.core import HomeAssistant
+from homeassistant.config_entries import ConfigSubentryData
+from homeassistant.const import (
+    CONF_API_TOKEN,
+    CONF_NAME,
+    CONF_URL,
+    EVENT_STATE_CHANGED,
+    EVENT_STATE_REPORTED,
+)
+from homeassistant.core import Event, HomeAssistant, callback
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_test_home_assistant,
 )
 
-from custom_components.smsservicecenter.const import DOMAIN
-from simulator.app import DEFAULT_TOKEN, create_app
+from custom_components.smsservicecenter.const import (
+    CONF_PHONE_NUMBER,
+    CREDITS_REFRESH_COOLDOWN,
+    DOMAIN,
+    SUBENTRY_TYPE_RECIPIENT,
+)
+from e2e.driver import Server, free_port, start_simulator
+from simulator.app import DEFAULT_TOKEN
 
 NUMBER = "+31612345678"
+RECIPIENT_ENTITY = "notify.alice"
+SIMULATOR_START_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class Burst:
+    """What one burst of N concurrent sends cost."""
+
+    wall_seconds: float
+    cpu_seconds: float
+    """Process CPU time, all threads, until the balance read after the burst is done."""
+    state_writes: Counter[str]
+    """The states written per entity ID, changed or only reported again."""
+
+
+@dataclass(frozen=True, slots=True)
+class PathResult:
+    """The median burst of one way to send, next to the median burst of raw POSTs."""
+
+    path: str
+    count: int
+    burst: Burst
+    raw: Burst
+
+    @property
+    def wall_ratio(self) -> float:
+        """Return how many times longer the sends took than raw POSTs."""
+        return self.burst.wall_seconds / self.raw.wall_seconds
+
+    @property
+    def cpu_ratio(self) -> float:
+        """Return how many times more CPU time the sends took than raw POSTs."""
+        return self.burst.cpu_seconds / self.raw.cpu_seconds
+
+    @property
+    def state_writes_per_send(self) -> float:
+        """Return the states written per send."""
+        return self.burst.state_writes.total() / self.count
 
 
 @dataclass(frozen=True, slots=True)
 class SendBenchmark:
-    """What the concurrency benchmark measured."""
+    """What the send benchmark measured."""
 
     setup_seconds: float
     """How long setting the account up took (imports, first poll, platforms)."""
-    results: list[ConcurrencyResult]
+    results: list[PathResult]
 
 
-@dataclass(frozen=True, slots=True)
-class ConcurrencyResult:
-    """How long N concurrent sends took, through the integration and as raw POSTs."""
-
-    count: int
-    integration_seconds: float
-    raw_seconds: float
-
-    @property
-    def ratio(self) -> float:
-        """Return how many times slower the integration was than raw POSTs."""
-        return self.integration_seconds / self.raw_seconds
+def _median_burst(bursts: list[Burst]) -> Burst:
+    """Return the burst of median CPU time (its wall time and writes with it)."""
+    ordered = sorted(bursts, key=lambda burst: burst.cpu_seconds)
+    return ordered[len(ordered) // 2]
 
 
-async def _raw_posts(base_url: str, count: int) -> float:
-    """Return the seconds N concurrent raw send POSTs take."""
-    headers = {"Authorization": f"Bearer {DEFAULT_TOKEN}"}
-    body = {"numbers": NUMBER, "message": "Benchmark"}
-    async with aiohttp.ClientSession() as session:
-
-        async def post() -> None:
-            async with session.post(
-                f"{base_url}api/v2/send", json=body, headers=headers
-            ) as response:
-                await response.read()
-
-        start = time.perf_counter()
-        await asyncio.gather(*(post() for _ in range(count)))
-        return time.perf_counter() - start
-
-
-async def _integration_sends(hass: HomeAssistant, entry_id: str, count: int) -> float:
-    """Return the seconds N concurrent send_sms actions take."""
-    data = {"config_entry_id": entry_id, "recipients": [NUMBER], "message": "Benchmark"}
+async def _timed(
+    send: Callable[[], Awaitable[object]], count: int, settle: float
+) -> tuple[float, float]:
+    """Return the wall time of N concurrent sends, and the CPU time until ``settle`` after."""
+    cpu_start = time.process_time()
     start = time.perf_counter()
-    await asyncio.gather(
-        *(
-            hass.services.async_call(
-                DOMAIN, "send_sms", data, blocking=True, return_response=True
-            )
-            for _ in range(count)
+    await asyncio.gather(*(send() for _ in range(count)))
+    wall = time.perf_counter() - start
+    await asyncio.sleep(settle)
+    return wall, time.process_time() - cpu_start
+
+
+@callback
+def _every_event(_event_data: Any) -> bool:
+    """Return True: every event counts."""
+    return True
+
+
+class _StateWrites:
+    """Counts the states Home Assistant writes, per entity ID."""
+
+    def __init__(self, hass: HomeAssistant) -> None:
+        """Listen to changed and reported states."""
+        self.counts: Counter[str] = Counter()
+        hass.bus.async_listen(EVENT_STATE_CHANGED, self._async_count)
+        # Home Assistant asks for a filter on this event: take every one.
+        hass.bus.async_listen(
+            EVENT_STATE_REPORTED, self._async_count, event_filter=_every_event
         )
-    )
-    return time.perf_counter() - start
+
+    @callback
+    def _async_count(self, event: Event[Any]) -> None:
+        """Count one written state."""
+        self.counts[event.data["entity_id"]] += 1
+
+    def take(self) -> Counter[str]:
+        """Return the counts since the last call and start again."""
+        counts, self.counts = self.counts, Counter()
+        return counts
 
 
-async def time_concurrent_sends(
-    counts: tuple[int, ...], latency: float
+async def _wait_for_simulator(session: aiohttp.ClientSession, base_url: str) -> None:
+    """Wait until the simulator answers."""
+    async with asyncio.timeout(SIMULATOR_START_TIMEOUT):
+        while True:
+            try:
+                async with session.get(f"{base_url}api/packets") as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.1)
+
+
+@asynccontextmanager
+async def _simulator(latency: float) -> AsyncIterator[str]:
+    """Run the simulator in a process of its own; yield its base URL."""
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="smsservicecenter-bench-") as work_dir:
+        server: Server = await start_simulator(
+            port,
+            Path(work_dir),
+            "--latency",
+            str(latency),
+            "--credits",
+            "100000000",
+            "--log-level",
+            "WARNING",
+        )
+        try:
+            base_url = f"http://127.0.0.1:{port}/"
+            async with aiohttp.ClientSession() as session:
+                await _wait_for_simulator(session, base_url)
+            yield base_url
+        finally:
+            await server.stop()
+
+
+async def measure_sends(
+    counts: tuple[int, ...], latency: float, rounds: int
 ) -> SendBenchmark:
-    """Time the concurrent sends for each count against a simulator with ``latency``."""
-    runner = web.AppRunner(create_app(credits=1_000_000, latency=latency))
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    base_url = f"http://127.0.0.1:{runner.addresses[0][1]}/"
+    """Measure bursts of each count against a simulator with ``latency``."""
     resolver = ThreadedResolver()
     # As Home Assistant's own test harness does: its resolver needs zeroconf.
     resolver.real_close = resolver.close  # type: ignore[attr-defined]
-    try:
-        with patch(
-            "homeassistant.helpers.aiohttp_client._async_make_resolver",
-            return_value=resolver,
+    async with _simulator(latency) as base_url:
+        with (
+            patch(
+                "homeassistant.helpers.aiohttp_client._async_make_resolver",
+                return_value=resolver,
+            ),
+            tempfile.TemporaryDirectory(prefix="smsservicecenter-bench-") as config,
         ):
-            return await _run(base_url, counts)
-    finally:
-        await runner.cleanup()
+            return await _run(base_url, config, counts, latency, rounds)
 
 
-async def _run(base_url: str, counts: tuple[int, ...]) -> SendBenchmark:
-    """Set the integration up in a Home Assistant of its own and time the sends."""
-    results: list[ConcurrencyResult] = []
-    async with async_test_home_assistant() as hass:
+async def _run(
+    base_url: str,
+    config_dir: str,
+    counts: tuple[int, ...],
+    latency: float,
+    rounds: int,
+) -> SendBenchmark:
+    """Set the integration up in a Home Assistant of its own and measure the bursts."""
+    # The balance is read again once the sends have settled: wait for it.
+    settle = CREDITS_REFRESH_COOLDOWN.total_seconds() + 3 * latency + 0.2
+    results: list[PathResult] = []
+    async with (
+        async_test_home_assistant(config_dir=config_dir) as hass,
+        aiohttp.ClientSession() as session,
+    ):
         hass.data.pop(loader.DATA_CUSTOM_COMPONENTS)
         entry = MockConfigEntry(
             domain=DOMAIN,
             title="SMS Service Center",
             data={CONF_API_TOKEN: DEFAULT_TOKEN, CONF_URL: base_url},
+            subentries_data=[
+                ConfigSubentryData(
+                    data={CONF_NAME: "Alice", CONF_PHONE_NUMBER: NUMBER},
+                    subentry_type=SUBENTRY_TYPE_RECIPIENT,
+                    title="Alice",
+                    unique_id=NUMBER,
+                )
+            ],
         )
         entry.add_to_hass(hass)
         start = time.perf_counter()
         await hass.config_entries.async_setup(entry.entry_id)
         await hass.async_block_till_done()
         setup_seconds = time.perf_counter() - start
-        # The first send of a country loads its number metadata: not timed.
-        await _integration_sends(hass, entry.entry_id, 1)
+        if hass.states.get(RECIPIENT_ENTITY) is None:
+            sys.exit(f"{RECIPIENT_ENTITY} was not set up")
+
+        headers = {"Authorization": f"Bearer {DEFAULT_TOKEN}"}
+
+        async def raw_post() -> None:
+            async with session.post(
+                f"{base_url}api/v2/send",
+                json={"numbers": NUMBER, "message": "Benchmark"},
+                headers=headers,
+            ) as response:
+                await response.json()
+
+        paths: dict[str, Callable[[], Awaitable[object]]] = {
+            "send_sms": lambda: hass.services.async_call(
+                DOMAIN,
+                "send_sms",
+                {
+                    "config_entry_id": entry.entry_id,
+                    "recipients": [NUMBER],
+                    "message": "Benchmark",
+                },
+                blocking=True,
+                return_response=True,
+            ),
+            "notify.send_message": lambda: hass.services.async_call(
+                "notify",
+                "send_message",
+                {"entity_id": RECIPIENT_ENTITY, "message": "Benchmark"},
+                blocking=True,
+            ),
+        }
+        writes = _StateWrites(hass)
+        # The first send of a country loads its number metadata: not measured.
+        for send in (raw_post, *paths.values()):
+            await _timed(send, 1, settle)
         for count in counts:
-            integration_seconds = await _integration_sends(hass, entry.entry_id, count)
-            results.append(
-                ConcurrencyResult(
-                    count=count,
-                    integration_seconds=integration_seconds,
-                    raw_seconds=await _raw_posts(base_url, count),
-                )
+            raw: list[Burst] = []
+            bursts: dict[str, list[Burst]] = {path: [] for path in paths}
+            for _ in range(rounds):
+                wall, cpu = await _timed(raw_post, count, 0)
+                raw.append(Burst(wall, cpu, Counter()))
+                for path, send in paths.items():
+                    writes.take()
+                    wall, cpu = await _timed(send, count, settle)
+                    bursts[path].append(Burst(wall, cpu, writes.take()))
+            results.extend(
+                PathResult(path, count, _median_burst(path_bursts), _median_burst(raw))
+                for path, path_bursts in bursts.items()
             )
         await hass.config_entries.async_unload(entry.entry_id)
         await hass.async_stop(force=True)

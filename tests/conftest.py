@@ -175,13 +175,16 @@ def assert_no_requests(aioclient_mock: AiohttpClientMocker) -> Generator[None]:
 async def setup_integration(
     hass: HomeAssistant, entry: MockConfigEntry, *platforms: Platform
 ) -> None:
-    """Add an account and set it up: with only ``platforms``, when any are given."""
+    """Add an account and set it up: with only ``platforms``, when any are given.
+
+    Also waits for the history the history sensors read in the background.
+    """
     entry.add_to_hass(hass)
     with patch(
         "custom_components.smsservicecenter.PLATFORMS", list(platforms) or PLATFORMS
     ):
         await hass.config_entries.async_setup(entry.entry_id)
-        await hass.async_block_till_done()
+        await hass.async_block_till_done(wait_background_tasks=True)
 
 
 async def next_poll(
@@ -189,10 +192,10 @@ async def next_poll(
     freezer: FrozenDateTimeFactory,
     interval: timedelta = SCAN_INTERVAL,
 ) -> None:
-    """Move the clock on to the next scheduled poll and let it run."""
+    """Move the clock on to the next scheduled poll and let it run (a background task)."""
     freezer.tick(interval)
     async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 async def settle_sends(hass: HomeAssistant) -> None:

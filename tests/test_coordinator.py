@@ -56,7 +56,7 @@ async def test_history_single_page(
     """Test a single history page is counted as it is, with one request.
 
     Both history sensors were added enabled after a first poll that skipped the
-    history: together they ask for one poll, not two.
+    history: together they read it once, not twice.
     """
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=1))
     await hass.async_block_till_done()

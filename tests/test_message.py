@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+import subprocess
+import sys
+
 import pytest
 
 from custom_components.smsservicecenter.message import (
@@ -198,3 +202,32 @@ def test_normalize_phone_numbers_names_first_invalid() -> None:
 )
 def test_join_numbers(numbers: list[str] | str, expected: str) -> None:
     assert join_numbers(numbers) == expected
+
+
+def test_importing_the_integration_leaves_phonenumbers_for_later() -> None:
+    """Test phonenumbers is imported by the first number read, not with the integration.
+
+    A fresh interpreter imports the package, its platforms and its config flow.
+    """
+    package = "custom_components.smsservicecenter"
+    platforms = ("binary_sensor", "config_flow", "event", "notify", "sensor", "text")
+    modules = [package, *(f"{package}.{module}" for module in platforms)]
+    script = (
+        "import importlib, sys\n"
+        f"for name in {modules!r}:\n"
+        "    importlib.import_module(name)\n"
+        "print('phonenumbers' in sys.modules)\n"
+        f"from {package}.message import normalize_phone_number\n"
+        "normalize_phone_number('0612345678')\n"
+        "print('phonenumbers' in sys.modules)\n"
+    )
+
+    output = subprocess.run(  # noqa: S603 - this interpreter, a fixed script
+        [sys.executable, "-c", script],
+        capture_output=True,
+        check=True,
+        cwd=Path(__file__).parent.parent,
+        text=True,
+    ).stdout.split()
+
+    assert output == ["False", "True"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from functools import partial
+from typing import Any
 
 from homeassistant.const import CONF_API_TOKEN, CONF_NAME, CONF_URL, Platform
 from homeassistant.core import HomeAssistant, callback
@@ -119,15 +120,27 @@ async def async_setup_entry(
         ),
         eager_start=False,
     )
-    entry.async_on_unload(entry.add_update_listener(_async_reload_entry))
+    entry.async_on_unload(
+        entry.add_update_listener(partial(_async_entry_updated, _settings(entry)))
+    )
     return True
 
 
-async def _async_reload_entry(
-    hass: HomeAssistant, entry: SmsServiceCenterConfigEntry
+def _settings(
+    entry: SmsServiceCenterConfigEntry,
+) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """Return what an account is set up from, apart from its recipients."""
+    return entry.title, dict(entry.data), dict(entry.options)
+
+
+async def _async_entry_updated(
+    settings: tuple[str, dict[str, Any], dict[str, Any]],
+    hass: HomeAssistant,
+    entry: SmsServiceCenterConfigEntry,
 ) -> None:
-    """Reload the account when its options or recipients change."""
-    await hass.config_entries.async_reload(entry.entry_id)
+    """Reload the account when its title, data or options changed; recipients need none."""
+    if _settings(entry) != settings:
+        await hass.config_entries.async_reload(entry.entry_id)
 
 
 async def async_unload_entry(

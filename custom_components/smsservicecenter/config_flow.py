@@ -57,6 +57,7 @@ from .const import (
     DOMAIN,
     SUBENTRY_TYPE_RECIPIENT,
 )
+from .coordinator import async_remember_account_check
 from .message import InvalidPhoneNumberError, normalize_phone_number
 
 if TYPE_CHECKING:
@@ -120,21 +121,26 @@ def client_for_url(hass: HomeAssistant, token: str, url: str) -> SmsServiceCente
         raise FormError("invalid_url") from err
 
 
-async def async_check_token(client: SmsServiceCenterClient) -> str | None:
+async def async_check_token(
+    hass: HomeAssistant, client: SmsServiceCenterClient, token: str
+) -> str | None:
     """Check the token with real calls; return the default sendname, or raise FormError.
 
     The sendname is None when the account has none. What went wrong in detail
     goes to the debug log: the form shows one translated sentence per cause.
     """
     try:
-        await client.get_credits()
-        return await client.get_sendname()
+        credits_ = await client.get_credits()
+        sendname = await client.get_sendname()
     except SmsServiceCenterError as err:
         _LOGGER.debug("Checking the account at %s failed: %s", client.base_url, err)
         raise form_error(err) from err
     except Exception as err:
         _LOGGER.exception("Unexpected error while checking the API token")
         raise FormError("unknown") from err
+    # The setup that follows uses these answers instead of asking again.
+    async_remember_account_check(hass, token, client.base_url, credits_, sendname)
+    return sendname
 
 
 def form_error(err: SmsServiceCenterError) -> FormError:
@@ -266,7 +272,7 @@ class SmsServiceCenterConfigFlow(ConfigFlow, domain=DOMAIN):
                     self.hass, token, user_input[CONF_ADVANCED][CONF_URL]
                 )
                 self._async_abort_if_account_configured(token, client)
-                sendname = await async_check_token(client)
+                sendname = await async_check_token(self.hass, client, token)
             except FormError as err:
                 errors = err.errors(CONF_ADVANCED)
                 placeholders = err.placeholders
@@ -328,7 +334,7 @@ class SmsServiceCenterConfigFlow(ConfigFlow, domain=DOMAIN):
                     self.hass, token, entry.data.get(CONF_URL, DEFAULT_BASE_URL)
                 )
                 self._async_abort_if_account_configured(token, client)
-                await async_check_token(client)
+                await async_check_token(self.hass, client, token)
             except FormError as err:
                 errors = err.errors("base")
                 placeholders = err.placeholders
@@ -358,7 +364,7 @@ class SmsServiceCenterConfigFlow(ConfigFlow, domain=DOMAIN):
             try:
                 client = client_for_url(self.hass, token, user_input[CONF_URL])
                 self._async_abort_if_account_configured(token, client)
-                await async_check_token(client)
+                await async_check_token(self.hass, client, token)
             except FormError as err:
                 errors = err.errors(CONF_URL)
                 placeholders = err.placeholders

@@ -5,14 +5,16 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, replace
 from datetime import datetime
+import time
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.const import CONF_API_TOKEN
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
-from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
+from homeassistant.util.hass_dict import HassKey
 
 from .account import Account
 from .api import (
@@ -28,12 +30,43 @@ from .const import (
     CREDITS_REFRESH_COOLDOWN,
     DEFAULT_LOW_CREDITS_THRESHOLD,
     DOMAIN,
-    HISTORY_SENSOR_KEYS,
     LOGGER,
     MAX_RETRY_AFTER,
     SCAN_INTERVAL,
 )
 from .issues import async_update_low_credits_issue
+
+ACCOUNT_CHECK_MAX_AGE = 30.0
+"""Seconds for which what a config flow read from an account stands in for a poll."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AccountCheck:
+    """What a config flow just read from an account: its setup need not ask again."""
+
+    token: str
+    base_url: str
+    credits: int
+    sendname: str | None
+    checked_at: float
+    """``time.monotonic()`` when the answers came."""
+
+
+ACCOUNT_CHECK: HassKey[AccountCheck] = HassKey(f"{DOMAIN}_account_check")
+
+
+@callback
+def async_remember_account_check(
+    hass: HomeAssistant, token: str, base_url: str, credits_: int, sendname: str | None
+) -> None:
+    """Keep the credits and sendname a config flow read, for the setup that follows it."""
+    hass.data[ACCOUNT_CHECK] = AccountCheck(
+        token=token,
+        base_url=base_url,
+        credits=credits_,
+        sendname=sendname,
+        checked_at=time.monotonic(),
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -82,8 +115,10 @@ class SmsServiceCenterCoordinator(DataUpdateCoordinator[AccountStatus]):
         self.packets: tuple[Packet, ...] | None = None
         self._balance_read: asyncio.Task[int] | None = None
         self._history_failed = False
-        self.history_read = False
-        """Whether the last poll asked for the history (a history sensor is enabled)."""
+        self._history_sensors = 0
+        """How many history sensors are added: the history is read while there are any."""
+        self._history_read = False
+        """Whether the last poll read the history, or a history sensor made it read."""
         self._credits_refresh = Debouncer(
             hass,
             LOGGER,
@@ -102,17 +137,16 @@ class SmsServiceCenterCoordinator(DataUpdateCoordinator[AccountStatus]):
         return threshold
 
     async def _async_update_data(self) -> AccountStatus:
-        """Fetch the account status from the API."""
+        """Fetch the account status from the API, its requests at once.
+
+        The credits and the sendname, and the history while a history sensor is
+        added. At setup none is added yet, so setup waits for one round trip: the
+        history sensors read the history in the background when they are added.
+        """
         read_started_at = self.ledger.begin_read()
+        self._history_read = self._history_sensors > 0
         try:
-            credits_ = await self.client.get_credits()
-            sendname = await self.client.get_sendname()
-            self.history_read = self._history_wanted()
-            history = (
-                await self._async_read_history(read_started_at)
-                if self.history_read
-                else None
-            )
+            credits_, sendname, history = await self._async_read_status(read_started_at)
         except SmsServiceCenterAuthenticationError as err:
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN, translation_key="invalid_auth"
@@ -132,8 +166,6 @@ class SmsServiceCenterCoordinator(DataUpdateCoordinator[AccountStatus]):
             ) from err
 
         self.ledger.apply_balance(credits_, read_started_at)
-        if history is not None:
-            history = self._add_sends_since(history, read_started_at)
         await self._async_fetch_packets_if_needed()
         self._async_update_low_credits_issue()
         self.account.outbox.async_account_reachable()
@@ -141,41 +173,86 @@ class SmsServiceCenterCoordinator(DataUpdateCoordinator[AccountStatus]):
             credits=self.ledger.balance, sendname=sendname, history=history
         )
 
-    async def async_request_history(self) -> None:
-        """Poll again when the last poll did not read the history, which is now wanted.
+    async def _async_read_status(
+        self, read_started_at: int
+    ) -> tuple[int, str | None, HistorySummary | None]:
+        """Read the credits, the sendname and the history when it is wanted, at once.
 
-        For a history sensor that was just added enabled: the other one, added
-        with it, does not ask for a second poll.
+        All of them are waited for. Of their errors a rejected token is raised
+        first, so that reauth starts whichever request saw it. What a config flow
+        read a moment ago is not asked again.
         """
-        if self.history_read:
-            return
-        self.history_read = True
-        await self.async_request_refresh()
+        if not self._history_read and (checked := self._async_take_account_check()):
+            return checked.credits, checked.sendname, None
+        credits_, sendname, history = await asyncio.gather(
+            self.client.get_credits(),
+            self.client.get_sendname(),
+            self._async_read_history(read_started_at)
+            if self._history_read
+            else _no_history(),
+            return_exceptions=True,
+        )
+        if (
+            isinstance(credits_, BaseException)
+            or isinstance(sendname, BaseException)
+            or isinstance(history, BaseException)
+        ):
+            raise _error_to_raise(credits_, sendname, history)
+        return credits_, sendname, history
 
-    def _history_wanted(self) -> bool:
-        """Return whether one of the history sensors is enabled.
+    @callback
+    def _async_take_account_check(self) -> AccountCheck | None:
+        """Return what a config flow read from this account just now, only once."""
+        checked = self.hass.data.get(ACCOUNT_CHECK)
+        if (
+            checked is None
+            or checked.token != self.config_entry.data[CONF_API_TOKEN]
+            or checked.base_url != self.client.base_url
+        ):
+            return None
+        del self.hass.data[ACCOUNT_CHECK]
+        if time.monotonic() - checked.checked_at > ACCOUNT_CHECK_MAX_AGE:
+            return None
+        return checked
 
-        Before the sensors are first added they are not in the entity registry:
-        they are then added disabled by default, so the history is not needed.
-        Enabling one reloads the account, which reads the history again.
+    @callback
+    def async_add_history_sensor(self) -> CALLBACK_TYPE:
+        """Read the history while a history sensor is added; return the callback to remove it.
+
+        The first one added reads it at once, in the background, unless the last
+        poll read it; the other one, added with it, does not read it again.
         """
-        registry = er.async_get(self.hass)
-        for key in HISTORY_SENSOR_KEYS:
-            entity_id = registry.async_get_entity_id(
-                "sensor", DOMAIN, f"{self.config_entry.entry_id}_{key}"
+        self._history_sensors += 1
+        if not self._history_read:
+            self._history_read = True
+            self.config_entry.async_create_background_task(
+                self.hass,
+                self._async_refresh_history(),
+                name=f"{DOMAIN} history read {self.config_entry.entry_id}",
             )
-            if entity_id is not None:
-                entity = registry.async_get(entity_id)
-                if entity is not None and not entity.disabled:
-                    return True
-        return False
+
+        @callback
+        def _async_remove() -> None:
+            self._history_sensors -= 1
+
+        return _async_remove
+
+    async def _async_refresh_history(self) -> None:
+        """Read the history apart from a poll and show it."""
+        try:
+            history = await self._async_read_history(self.ledger.begin_read())
+        except SmsServiceCenterAuthenticationError:
+            # The next poll would fail the same way: ask for a new token now.
+            self.config_entry.async_start_reauth(self.hass)
+            return
+        self._async_publish(replace(self.data, history=history))
 
     async def _async_read_history(self, read_started_at: int) -> HistorySummary | None:
         """Summarise the history; None when it cannot be read.
 
         The history only feeds the two history sensors: when it fails, they are
         unavailable while the credits and the sendname stay up to date. A token
-        the API rejects still fails the whole update.
+        the API rejects is raised. Sends accepted since ``read_started_at`` count.
         """
         try:
             first_page = await self.client.get_history()
@@ -200,9 +277,12 @@ class SmsServiceCenterCoordinator(DataUpdateCoordinator[AccountStatus]):
                 "Skipped %d history entries without a readable time (counted as sent)",
                 skipped,
             )
-        return HistorySummary(
-            messages_last_30_days=_count_messages(first_page, last_page),
-            last_message_sent=_latest_message_time(first_page, last_page),
+        return self._add_sends_since(
+            HistorySummary(
+                messages_last_30_days=_count_messages(first_page, last_page),
+                last_message_sent=_latest_message_time(first_page, last_page),
+            ),
+            read_started_at,
         )
 
     def _add_sends_since(
@@ -336,6 +416,24 @@ class SmsServiceCenterCoordinator(DataUpdateCoordinator[AccountStatus]):
         except SmsServiceCenterError as err:
             LOGGER.debug("Could not fetch the packet list: %s", err)
             return None
+
+
+async def _no_history() -> None:
+    """Return no history: for a poll that does not read it."""
+    return
+
+
+def _error_to_raise(*results: object) -> BaseException:
+    """Return the error to raise of concurrent requests: a rejected token, else the first."""
+    errors = [result for result in results if isinstance(result, BaseException)]
+    return next(
+        (
+            error
+            for error in errors
+            if isinstance(error, SmsServiceCenterAuthenticationError)
+        ),
+        errors[0],
+    )
 
 
 def _clamp_retry_after(retry_after: float | None) -> float | None:

@@ -39,6 +39,8 @@ class SmsServiceCenterMessagesEvent(EventEntity):
     """
 
     _attr_has_entity_name = True
+    # It writes its state when an event fires: polling it would only write it again.
+    _attr_should_poll = False
     entity_description = MESSAGES
 
     def __init__(self, entry: SmsServiceCenterConfigEntry) -> None:

@@ -1,6 +1,8 @@
 """SMS text and phone number rules, counted the way handsets and gateways count them.
 
 Pure Python (plus ``phonenumbers``): nothing in here knows about Home Assistant.
+``phonenumbers`` is imported by the first number read, which Home Assistant does
+in an executor job: importing it takes longer than the rest of the integration.
 """
 
 from __future__ import annotations
@@ -9,8 +11,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 import re
 from typing import TYPE_CHECKING
-
-import phonenumbers
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -125,6 +125,8 @@ def normalize_phone_number(number: str, default_region: str = "NL") -> str:
     Raises InvalidPhoneNumberError for anything that is not a valid number,
     including numbers with letters or an extension (an SMS cannot reach those).
     """
+    import phonenumbers  # noqa: PLC0415 - see the module's docstring
+
     text = number.strip()
     if not _PHONE_NUMBER_CHARS.fullmatch(text):
         raise InvalidPhoneNumberError(number)

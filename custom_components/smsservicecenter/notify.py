@@ -50,17 +50,57 @@ async def async_setup_entry(
     entry: SmsServiceCenterConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Set up one notify entity per recipient of an account."""
+    """Set up one notify entity per recipient of an account, following its recipients."""
     # The recipients' devices are linked to the account's device, which the other
     # platforms may not have registered yet: make sure it exists.
     account_device = dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id, **account_device_info(entry)
     )
-    for subentry in entry.get_subentries_of_type(SUBENTRY_TYPE_RECIPIENT):
-        async_add_entities(
-            [SmsServiceCenterNotifyEntity(entry, subentry, account_device.id)],
-            config_subentry_id=subentry.subentry_id,
-        )
+    recipients = RecipientEntities(account_device.id, async_add_entities)
+    await recipients.async_update(hass, entry)
+    entry.async_on_unload(entry.add_update_listener(recipients.async_update))
+
+
+class RecipientEntities:
+    """The notify entities of an account's recipients, kept in step with its subentries.
+
+    A recipient added gets its entity, one changed gets a new one, without a
+    reload of the account. Home Assistant itself removes the entity and device
+    of a recipient that is removed.
+    """
+
+    def __init__(
+        self,
+        account_device_id: str,
+        async_add_entities: AddConfigEntryEntitiesCallback,
+    ) -> None:
+        """Start with no entities."""
+        self._account_device_id = account_device_id
+        self._async_add_entities = async_add_entities
+        self._entities: dict[str, SmsServiceCenterNotifyEntity] = {}
+
+    async def async_update(
+        self, hass: HomeAssistant, entry: SmsServiceCenterConfigEntry
+    ) -> None:
+        """Add an entity for each new or changed recipient; drop the removed ones."""
+        entities: dict[str, SmsServiceCenterNotifyEntity] = {}
+        replaced: list[SmsServiceCenterNotifyEntity] = []
+        added: list[SmsServiceCenterNotifyEntity] = []
+        for subentry in entry.get_subentries_of_type(SUBENTRY_TYPE_RECIPIENT):
+            entity = self._entities.get(subentry.subentry_id)
+            if entity is None or not entity.is_for(subentry):
+                if entity is not None:
+                    replaced.append(entity)
+                entity = SmsServiceCenterNotifyEntity(
+                    entry, subentry, self._account_device_id
+                )
+                added.append(entity)
+            entities[subentry.subentry_id] = entity
+        self._entities = entities
+        for entity in replaced:
+            await entity.async_remove()
+        for entity in added:
+            self._async_add_entities([entity], config_subentry_id=entity.subentry_id)
 
 
 class SmsServiceCenterNotifyEntity(NotifyEntity):
@@ -78,6 +118,9 @@ class SmsServiceCenterNotifyEntity(NotifyEntity):
     ) -> None:
         """Initialize the entity of a recipient subentry."""
         self._entry = entry
+        self.subentry_id = subentry.subentry_id
+        self._title = subentry.title
+        self._data = subentry.data
         self._phone_number: str = subentry.data[CONF_PHONE_NUMBER]
         self._sendname: str | None = subentry.data.get(CONF_SENDNAME) or None
         self._attr_unique_id = f"{entry.entry_id}_{subentry.subentry_id}"
@@ -88,6 +131,10 @@ class SmsServiceCenterNotifyEntity(NotifyEntity):
             name=subentry.title,
             via_device_id=account_device_id,
         )
+
+    def is_for(self, subentry: ConfigSubentry) -> bool:
+        """Return whether this entity is for the recipient as it is now."""
+        return subentry.title == self._title and subentry.data == self._data
 
     @override
     async def async_send_message(self, message: str, title: str | None = None) -> None:
@@ -110,10 +157,10 @@ async def async_get_service(
 
     Its notify services are removed when the account has unloaded (Home Assistant
     runs the on-unload callbacks only after a successful unload); a reload sets the
-    account up again, which discovers the platform again with the recipients it has
-    then. None for YAML, as the service comes with an account, and when the account
-    was unloaded before the discovery came through: its next setup discovers the
-    platform again.
+    account up again, which discovers the platform again. Meanwhile the recipients'
+    services follow the account's recipients. None for YAML, as the service comes
+    with an account, and when the account was unloaded before the discovery came
+    through: its next setup discovers the platform again.
     """
     if discovery_info is None:
         return None
@@ -124,6 +171,7 @@ async def async_get_service(
         return None
     service = SmsServiceCenterNotificationService(entry)
     entry.async_on_unload(service.async_remove_services)
+    entry.async_on_unload(entry.add_update_listener(service.async_update_recipients))
     return service
 
 
@@ -141,10 +189,7 @@ class SmsServiceCenterNotificationService(BaseNotificationService):
     def __init__(self, entry: SmsServiceCenterConfigEntry) -> None:
         """Initialize the service with the account's recipients as they are now."""
         self.entry_id = entry.entry_id
-        self._recipients = {
-            subentry.title: subentry.data[CONF_PHONE_NUMBER]
-            for subentry in entry.get_subentries_of_type(SUBENTRY_TYPE_RECIPIENT)
-        }
+        self._recipients = _recipient_numbers(entry)
         self._set_up = asyncio.Event()
 
     @property
@@ -166,6 +211,15 @@ class SmsServiceCenterNotificationService(BaseNotificationService):
         finally:
             # Also when it failed, so that removing the services never waits for ever.
             self._set_up.set()
+
+    async def async_update_recipients(
+        self, hass: HomeAssistant, entry: SmsServiceCenterConfigEntry
+    ) -> None:
+        """Add, change and remove the recipients' services as the account's recipients changed."""
+        self._recipients = _recipient_numbers(entry)
+        # Notify registers the services once it has set the service up.
+        await self._set_up.wait()
+        await self.async_register_services()
 
     async def async_remove_services(self) -> None:
         """Remove the notify services of the account, which has unloaded.
@@ -197,3 +251,11 @@ class SmsServiceCenterNotificationService(BaseNotificationService):
             format_message(message, kwargs.get(ATTR_TITLE)),
             None if sendname in (None, "") else str(sendname),
         )
+
+
+def _recipient_numbers(entry: SmsServiceCenterConfigEntry) -> dict[str, str]:
+    """Return the phone number of each recipient of an account, by the recipient's name."""
+    return {
+        subentry.title: subentry.data[CONF_PHONE_NUMBER]
+        for subentry in entry.get_subentries_of_type(SUBENTRY_TYPE_RECIPIENT)
+    }

@@ -93,14 +93,10 @@ class SmsServiceCenterSensorEntity(SmsServiceCenterEntity, SensorEntity):
     entity_description: SmsServiceCenterSensorEntityDescription
 
     async def async_added_to_hass(self) -> None:
-        """Ask for the history when this sensor needs it and the last poll skipped it.
-
-        The poll reads the history only while a history sensor is enabled in the
-        entity registry; a sensor that was just added enabled is not there yet.
-        """
+        """Have the account read the history while this sensor, if it shows it, is added."""
         await super().async_added_to_hass()
         if self.entity_description.key in HISTORY_SENSOR_KEYS:
-            await self.coordinator.async_request_history()
+            self.async_on_remove(self.coordinator.async_add_history_sensor())
 
     @property
     def available(self) -> bool:
