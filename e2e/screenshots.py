@@ -4,8 +4,11 @@
 low credits repair shows) and ``hass`` on free ports of 127.0.0.1 with a
 generated configuration, onboards an owner through the HTTP API and opens the
 frontend in headless Chromium, logged in with that owner's tokens. It saves
-PNGs of the config flow, the account's device page, the recipient form and the
-low credits repair into ``docs/images/``, then stops both processes.
+PNGs of the config flow, the account's whole device page, its options, a message
+event in the logbook, the recipient form and the low credits repair into
+``docs/images/``, then stops both processes. With ``--walk DIR`` it walks a new
+user's first minute instead and checks what the frontend shows (e2e/walk.py),
+saving its pictures into DIR.
 
 It runs from scripts/screenshots, in a virtual environment with Playwright and
 the frontend that the installed Home Assistant pins.
@@ -15,7 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 import json
 from pathlib import Path
 import shutil
@@ -44,15 +47,20 @@ from .driver import (
     start_simulator,
     wait_for,
 )
+from .walk import LANGUAGES, walk
 
 CHROMIUM = "/usr/bin/chromium"
 IMAGES_DIR = REPO_ROOT / "docs" / "images"
 VIEWPORT = {"width": 1280, "height": 800}
+DEVICE_PAGE_HEIGHT = 1150
+"""Pixels of height that show the whole device page, its Activity card too."""
 SIMULATOR_CREDITS = 4
 """Under the default low credits threshold (10), so that the repair is raised."""
 RECIPIENT_NAME = "Alice"
 RECIPIENT_NUMBER = "0612345678"
 CREDITS_ENTITY = "sensor.sms_service_center_credits"
+EVENT_ENTITY = "event.sms_service_center_messages"
+SENT_MESSAGES = ("The laundry is done.", "Water leak in the basement!")
 UI_TIMEOUT_MS = 60_000
 DIALOG_MARGIN = 8
 BOX_SETTLE_TRIES = 50
@@ -63,6 +71,7 @@ BOX_SETTLE_INTERVAL = 0.1
 CONFIGURATION_YAML = """\
 homeassistant:
   name: Home
+  language: {language}
   country: NL
   time_zone: Europe/Amsterdam
   unit_system: metric
@@ -74,16 +83,17 @@ auth:
 config:
 frontend:
 onboarding:
+logbook:
 repairs:
 logger:
   default: warning
 """
 
 
-def write_config(config_dir: Path, port: int) -> None:
+def write_config(config_dir: Path, port: int, language: str) -> None:
     """Write configuration.yaml and link this repository's custom_components."""
     (config_dir / "configuration.yaml").write_text(
-        CONFIGURATION_YAML.format(port=port), encoding="utf-8"
+        CONFIGURATION_YAML.format(port=port, language=language), encoding="utf-8"
     )
     (config_dir / "custom_components").symlink_to(REPO_ROOT / "custom_components")
 
@@ -148,8 +158,10 @@ class Shooter(Run):
         return answer
 
 
-async def open_page(browser: Browser, tokens: dict[str, Any]) -> Page:
-    """Open a page that is logged in to Home Assistant with ``tokens``."""
+async def open_page(
+    browser: Browser, tokens: dict[str, Any], language: str = "en"
+) -> Page:
+    """Open a page in ``language`` that is logged in to Home Assistant with ``tokens``."""
     context = await browser.new_context(
         viewport=VIEWPORT,
         locale="en-US",
@@ -159,6 +171,8 @@ async def open_page(browser: Browser, tokens: dict[str, Any]) -> Page:
     context.set_default_timeout(UI_TIMEOUT_MS)
     await context.add_init_script(
         f"window.localStorage.setItem('hassTokens', {json.dumps(json.dumps(tokens))});"
+        "window.localStorage.setItem('selectedLanguage', "
+        f"{json.dumps(json.dumps(language))});"
     )
     return await context.new_page()
 
@@ -188,12 +202,21 @@ async def stable_box(element: Locator, name: str) -> FloatRect:
     raise CheckError(f"{name}: the element to crop to kept moving")
 
 
-async def shoot(page: Page, name: str, element: Locator | None = None) -> None:
-    """Save a picture of the page, or of the box around ``element``, as ``name``."""
+async def shoot(
+    page: Page, name: str, element: Locator | None = None, *, height: int = 0
+) -> None:
+    """Save a picture of the page, or of the box around ``element``, as ``name``.
+
+    A ``height`` makes the page that tall for the picture of the whole page.
+    """
     await settle(page)
     path = IMAGES_DIR / f"{name}.png"
     if element is None:
+        if height:
+            await page.set_viewport_size({**VIEWPORT, "height": height})
+            await settle(page)
         await page.screenshot(path=path)
+        await page.set_viewport_size(VIEWPORT)
     else:
         box = await stable_box(element, name)
         x = max(box["x"] - DIALOG_MARGIN, 0)
@@ -212,16 +235,18 @@ async def shoot(page: Page, name: str, element: Locator | None = None) -> None:
     report(f"ok: saved {path.relative_to(REPO_ROOT)}")
 
 
+async def confirm_http_config(shooter: Shooter) -> None:
+    """Confirm the HTTP settings of configuration.yaml, which Home Assistant tries out.
+
+    Unconfirmed, Home Assistant would go back to its defaults after 5 minutes.
+    """
+    await shooter.websocket_command({"type": "http/config/promote"})
+
+
 async def take_pictures(shooter: Shooter, page: Page) -> None:
     """Take every picture, setting the account and a recipient up on the way."""
     base = shooter.hass_url
-    # The http: of configuration.yaml is moved to storage as a trial to confirm.
-    await page.goto(base)
-    await page.get_by_text("Confirm new HTTP server configuration").wait_for()
-    await page.get_by_role("button", name="Confirm", exact=True).click()
-    await page.get_by_text("Confirm new HTTP server configuration").wait_for(
-        state="hidden"
-    )
+    await confirm_http_config(shooter)
 
     await page.goto(f"{base}config/integrations/dashboard/add?domain={DOMAIN}")
     surface = page.get_by_role("dialog")
@@ -231,12 +256,34 @@ async def take_pictures(shooter: Shooter, page: Page) -> None:
     await shoot(page, "config-flow", surface.first)
     await page.keyboard.press("Escape")
 
-    await shooter.add_account()
+    entry_id = await shooter.add_account()
     await shooter.check_credits(SIMULATOR_CREDITS)
+    for message in SENT_MESSAGES:
+        await shooter.hass.request(
+            "POST",
+            f"api/services/{DOMAIN}/send_sms",
+            json_body={
+                "config_entry_id": entry_id,
+                "recipients": ["+31612345678"],
+                "message": message,
+            },
+        )
+    await shooter.check_credits(SIMULATOR_CREDITS - len(SENT_MESSAGES))
 
     await page.goto(f"{base}config/devices/device/{await shooter.device_id()}")
     await page.get_by_text("Credits", exact=True).first.wait_for()
-    await shoot(page, "device")
+    await page.get_by_text("Message events").first.wait_for()
+    await shoot(page, "device", height=DEVICE_PAGE_HEIGHT)
+
+    await page.goto(f"{base}config/integrations/integration/{DOMAIN}")
+    await page.get_by_role("button", name="Configure").first.click()
+    await page.get_by_text("Low credits threshold").first.wait_for()
+    await shoot(page, "options", surface.first)
+    await page.keyboard.press("Escape")
+
+    await page.goto(f"{base}logbook?entity_id={EVENT_ENTITY}")
+    await page.get_by_text("Message events").first.wait_for()
+    await shoot(page, "logbook")
 
     await page.goto(f"{base}config/integrations/integration/{DOMAIN}")
     await page.get_by_text("Add recipient").first.click()
@@ -251,12 +298,41 @@ async def take_pictures(shooter: Shooter, page: Page) -> None:
     await shoot(page, "repair", surface.first)
 
 
-async def run(work_dir: Path) -> None:
-    """Start the simulator and Home Assistant, take the pictures, stop both."""
+async def take_walk(
+    shooter: Shooter,
+    page: Page,
+    stop_simulator: Callable[[], Awaitable[None]],
+    walking: tuple[Path, str],
+    log_path: Path,
+) -> None:
+    """Walk a new user's first minute in a language and check what the frontend shows."""
+    walk_dir, language = walking
+    await confirm_http_config(shooter)
+    entry_id = await shooter.add_account()
+    device_url = f"{shooter.hass_url}config/devices/device/{await shooter.device_id()}"
+    pictures = await walk(
+        page,
+        shooter,
+        language=language,
+        account=(entry_id, device_url),
+        stop_simulator=stop_simulator,
+        out_dir=walk_dir,
+        log_path=log_path,
+    )
+    report(f"ok: checked {len(pictures)} pictures in {walk_dir}:")
+    for picture in pictures:
+        report(f"  {picture.name}")
+
+
+async def run(work_dir: Path, walk_dir: Path | None, language: str = "en") -> None:
+    """Start the simulator and Home Assistant, take the pictures (or walk), stop both.
+
+    Home Assistant and its frontend speak ``language``.
+    """
     config_dir = work_dir / "config"
-    config_dir.mkdir()
+    config_dir.mkdir(parents=True)
     hass_port, simulator_port = free_port(), free_port()
-    write_config(config_dir, hass_port)
+    write_config(config_dir, hass_port, language)
     simulator = await start_simulator(
         simulator_port,
         work_dir,
@@ -279,7 +355,10 @@ async def run(work_dir: Path) -> None:
             work_dir / "hass.out",
         )
         try:
-            await shoot_all(hass, simulator, hass_port, simulator_port, work_dir)
+            shooter_ports = (hass_port, simulator_port)
+            await shoot_all(
+                hass, simulator, shooter_ports, work_dir, (walk_dir, language)
+            )
         finally:
             await hass.stop()
     finally:
@@ -289,23 +368,38 @@ async def run(work_dir: Path) -> None:
 async def shoot_all(
     hass: Server,
     simulator: Server,
-    hass_port: int,
-    simulator_port: int,
+    ports: tuple[int, int],
     work_dir: Path,
+    walking: tuple[Path | None, str],
 ) -> None:
-    """Prepare Home Assistant through its API, then take the pictures in Chromium."""
+    """Prepare Home Assistant through its API, then take the pictures in Chromium.
+
+    ``ports`` are Home Assistant's and the simulator's. ``walking`` is where the
+    walk's pictures go (None: take the README's pictures) and the language.
+    """
+    walk_dir, language = walking
     async with aiohttp.ClientSession(
         timeout=aiohttp.ClientTimeout(total=STEP_TIMEOUT)
     ) as session:
-        shooter = Shooter(session, hass, simulator, hass_port, simulator_port)
+        shooter = Shooter(session, hass, simulator, *ports)
         tokens = await shooter.prepare()
         IMAGES_DIR.mkdir(parents=True, exist_ok=True)
         async with async_playwright() as playwright:
             browser = await playwright.chromium.launch(executable_path=CHROMIUM)
             try:
-                page = await open_page(browser, tokens)
+                page = await open_page(browser, tokens, language)
                 try:
-                    await take_pictures(shooter, page)
+                    if walk_dir is None:
+                        await take_pictures(shooter, page)
+                    else:
+                        log_path = work_dir / "config" / "home-assistant.log"
+                        await take_walk(
+                            shooter,
+                            page,
+                            simulator.stop,
+                            (walk_dir, language),
+                            log_path,
+                        )
                 except Exception:
                     await page.screenshot(path=work_dir / "failure.png")
                     raise
@@ -319,23 +413,39 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         prog="python -m e2e.screenshots",
         description="Take the README's screenshots in the real Home Assistant frontend.",
     )
+    parser.add_argument(
+        "--walk",
+        metavar="DIR",
+        type=Path,
+        help="walk a new user's first minute and check it instead; pictures go to DIR",
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Take the screenshots; return the exit code."""
-    parse_args(argv)
+    """Take the screenshots, or walk; return the exit code."""
+    args = parse_args(argv)
     work_dir = Path(tempfile.mkdtemp(prefix="smsservicecenter-screenshots-"))
-    log_path = work_dir / "config" / "home-assistant.log"
+    # The README's pictures in English; the walk in each language, in a Home
+    # Assistant of its own that speaks it.
+    runs = [(work_dir / language, language) for language in LANGUAGES]
+    if args.walk is None:
+        runs = [(work_dir, "en")]
+    else:
+        args.walk.mkdir(parents=True, exist_ok=True)
+    log_path = work_dir
     try:
-        asyncio.run(run(work_dir))
+        for run_dir, language in runs:
+            log_path = run_dir / "config" / "home-assistant.log"
+            asyncio.run(run(run_dir, args.walk, language))
     except Exception as err:  # noqa: BLE001 - any failure keeps the logs for a look
         report(f"\nLast lines of {log_path}:\n{log_tail(log_path)}\n")
         report(f"FAIL: {err!r}")
         report(f"Logs (and failure.png when the browser was open) kept in {work_dir}")
         return 1
     shutil.rmtree(work_dir)
-    report(f"PASS: pictures saved in {IMAGES_DIR.relative_to(REPO_ROOT)}")
+    saved = args.walk or IMAGES_DIR.relative_to(REPO_ROOT)
+    report(f"PASS: pictures saved in {saved}")
     return 0
 
 

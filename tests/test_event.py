@@ -1,25 +1,121 @@
 """Tests for the message event entity of an SMS Service Center account."""
 
+from copy import deepcopy
+from pathlib import Path
+import re
 from typing import Any
 
-from homeassistant.const import STATE_UNKNOWN, Platform
-from homeassistant.core import HomeAssistant
+import aiohttp
+from aiohttp.client_reqrep import ConnectionKey
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.automation import DOMAIN as AUTOMATION_DOMAIN
+from homeassistant.const import (
+    EVENT_HOMEASSISTANT_START,
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
+    Platform,
+)
+from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
+    async_fire_time_changed,
+    async_mock_service,
     snapshot_platform,
 )
+from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 from syrupy.assertion import SnapshotAssertion
+import yaml
 
-from custom_components.smsservicecenter.const import DOMAIN, SIGNAL_MESSAGE_EVENT
+from custom_components.smsservicecenter.const import (
+    DOMAIN,
+    OUTBOX_RETRY_MIN,
+    SIGNAL_MESSAGE_EVENT,
+)
 
-from .conftest import ENTRY_ID, RECIPIENT_NUMBER, send_sms, setup_integration
+from .conftest import (
+    ENTRY_ID,
+    RECIPIENT_NUMBER,
+    mock_endpoints,
+    send_sms,
+    setup_integration,
+)
 
 EVENT_ENTITY_ID = "event.sms_service_center_messages"
 OTHER_NUMBER = "+31687654321"
+README = Path(__file__).parent.parent / "README.md"
+CONNECTION_REFUSED = {
+    "exc": aiohttp.ClientConnectorError(
+        ConnectionKey("www.smsservicecenter.nl", 443, True, True, None, None, None),
+        OSError(111, "Connection refused"),
+    )
+}
+PROVIDER_REFUSAL = {"json": {"status": "error", "message": "Blocked"}}
+
+
+def readme_automations() -> list[dict[str, Any]]:
+    """Return the automations of the README's YAML examples."""
+    blocks = re.findall(r"```yaml\n(.*?)```", README.read_text("utf-8"), re.DOTALL)
+    configs = [yaml.safe_load(block) for block in blocks]
+    return [
+        automation
+        for config in configs
+        if isinstance(config, dict)
+        for automation in config.get(AUTOMATION_DOMAIN, [])
+    ]
+
+
+README_EVENT_AUTOMATIONS = [
+    automation
+    for automation in readme_automations()
+    if any(
+        trigger.get("entity_id") == EVENT_ENTITY_ID
+        for trigger in automation["triggers"]
+    )
+]
+
+
+@pytest.mark.parametrize("automation", readme_automations(), ids=lambda a: a["alias"])
+async def test_readme_automation_is_valid(
+    hass: HomeAssistant, automation: dict[str, Any]
+) -> None:
+    """Each automation of the README passes Home Assistant's checks and is on."""
+    await setup_automation(hass, automation)
+
+    (state,) = hass.states.async_all(AUTOMATION_DOMAIN)
+    assert state.state == "on"
+    assert state.name == automation["alias"]
+
+
+def test_readme_has_an_event_automation() -> None:
+    """The README shows at least one automation on the message events."""
+    assert README_EVENT_AUTOMATIONS
+
+
+async def reload_account(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Reload the account, as changing its options or recipients does."""
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+async def restart_account(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Set the account up as after a restart in which it loaded after Home Assistant started.
+
+    Automations listen from the start on; the entity registry has then written
+    the entity as unavailable, and the entity restores its last event.
+    """
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    hass.states.async_remove(EVENT_ENTITY_ID)
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_START)
+    await hass.async_block_till_done()
+    assert (state := hass.states.get(EVENT_ENTITY_ID))
+    assert state.state == STATE_UNAVAILABLE
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
 
 
 @pytest.mark.usefixtures("mock_api")
@@ -52,6 +148,22 @@ async def test_entity_id_ends_in_the_key(
     entry = entity_registry.async_get(EVENT_ENTITY_ID)
     assert entry is not None
     assert entity_registry.async_regenerate_entity_id(entry) == EVENT_ENTITY_ID
+
+
+@pytest.mark.usefixtures("mock_api")
+async def test_entity_id_in_a_dutch_home_assistant(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """In Dutch the entity IDs follow the Dutch names, but this one stays _messages.
+
+    The README's automations on it work in every language.
+    """
+    hass.config.language = "nl"
+
+    await setup_integration(hass, mock_config_entry, Platform.EVENT)
+
+    assert (state := hass.states.get(EVENT_ENTITY_ID))
+    assert state.name == "SMS Service Center Berichtgebeurtenissen"
 
 
 @pytest.mark.usefixtures("mock_api")
@@ -166,3 +278,86 @@ async def test_other_accounts_signal_is_ignored(hass: HomeAssistant) -> None:
 
     assert (state := hass.states.get(EVENT_ENTITY_ID))
     assert state.state == STATE_UNKNOWN
+
+
+async def setup_automation(hass: HomeAssistant, automation: dict[str, Any]) -> None:
+    """Set up an automation as configuration.yaml would."""
+    assert await async_setup_component(
+        hass, AUTOMATION_DOMAIN, {AUTOMATION_DOMAIN: [automation]}
+    )
+    await hass.async_block_till_done()
+
+
+@pytest.mark.parametrize(
+    "automation", README_EVENT_AUTOMATIONS, ids=lambda a: a["alias"]
+)
+async def test_readme_automation_runs_for_new_events_only(
+    hass: HomeAssistant,
+    *,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+    automation: dict[str, Any],
+) -> None:
+    """A README automation on the message events runs for a failed send, not a reload or restart.
+
+    Its actions notify a phone: that service counts the runs.
+    """
+    runs = async_mock_service(hass, "notify", "mobile_app_my_phone")
+    mock_endpoints(aioclient_mock)
+    await setup_integration(hass, mock_config_entry)
+    await setup_automation(hass, automation)
+    await reload_account(hass, mock_config_entry)
+    assert runs == []
+
+    # A message queued while the API cannot be reached, refused when it is tried again.
+    mock_endpoints(aioclient_mock, send=CONNECTION_REFUSED)
+    await send_sms(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
+    mock_endpoints(aioclient_mock, send=PROVIDER_REFUSAL)
+    freezer.tick(OUTBOX_RETRY_MIN)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert (state := hass.states.get(EVENT_ENTITY_ID))
+    assert state.attributes["event_type"] == "failed"
+    assert len(runs) == 1
+
+    await reload_account(hass, mock_config_entry)
+    await restart_account(hass, mock_config_entry)
+    assert (state := hass.states.get(EVENT_ENTITY_ID))
+    assert state.attributes["event_type"] == "failed"
+    assert len(runs) == 1
+
+
+@pytest.mark.parametrize(
+    "automation", README_EVENT_AUTOMATIONS, ids=lambda a: a["alias"]
+)
+@pytest.mark.usefixtures("mock_api")
+async def test_readme_trigger_fires_for_every_new_event(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, automation: dict[str, Any]
+) -> None:
+    """The README's trigger fires for each new event, the first one after setup too.
+
+    Its own conditions and actions are replaced by one that counts the runs.
+    """
+    runs: list[ServiceCall] = async_mock_service(hass, "test", "automation")
+    await setup_integration(hass, mock_config_entry)
+    await setup_automation(
+        hass,
+        {
+            **deepcopy(automation),
+            "conditions": [],
+            "actions": [{"action": "test.automation"}],
+        },
+    )
+    assert (state := hass.states.get(EVENT_ENTITY_ID))
+    assert state.state == STATE_UNKNOWN
+
+    await send_sms(hass, recipients=[RECIPIENT_NUMBER], message="First")
+    assert len(runs) == 1
+
+    await reload_account(hass, mock_config_entry)
+    await restart_account(hass, mock_config_entry)
+    assert len(runs) == 1
+
+    await send_sms(hass, recipients=[RECIPIENT_NUMBER], message="Second")
+    assert len(runs) == 2
