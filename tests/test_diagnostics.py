@@ -168,3 +168,30 @@ async def test_diagnostics_cached_packets(
     assert packet_requests(aioclient_mock) == 1
     assert isinstance(diagnostics["packets"], list)
     assert len(diagnostics["packets"]) == 6
+
+
+async def test_diagnostics_mask_a_numeric_sender_name(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """Test a sender name that is a phone number is masked, in the account and in a recipient."""
+    subentry = next(iter(mock_config_entry.subentries.values()))
+    object.__setattr__(
+        subentry, "data", MappingProxyType({**subentry.data, "sendname": "0687654321"})
+    )
+    mock_endpoints(
+        aioclient_mock,
+        sendname={"json": {"status": "success", "details": "0612345987"}},
+    )
+    await setup_integration(hass, mock_config_entry)
+
+    diagnostics = await get_diagnostics_for_config_entry(
+        hass, hass_client, mock_config_entry
+    )
+
+    dumped = json_dumps(diagnostics)
+    assert "0612345987" not in dumped
+    assert "0687654321" not in dumped
+    assert diagnostics["account"]["sendname"].startswith("0612")

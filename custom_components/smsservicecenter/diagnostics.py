@@ -9,8 +9,8 @@ from homeassistant.components.diagnostics import REDACTED, async_redact_data
 from homeassistant.const import CONF_API_TOKEN, CONF_UNIQUE_ID
 from homeassistant.util import dt as dt_util
 
-from .api import Packet, SmsServiceCenterError
-from .const import CONF_PHONE_NUMBER, SUBENTRY_TYPE_RECIPIENT
+from .api import Packet, SmsServiceCenterError, mask_phone_numbers
+from .const import CONF_PHONE_NUMBER, CONF_SENDNAME, SUBENTRY_TYPE_RECIPIENT
 from .coordinator import HistorySummary, SmsServiceCenterConfigEntry
 
 if TYPE_CHECKING:
@@ -50,7 +50,10 @@ async def async_get_config_entry_diagnostics(
         "account": {
             "credits": status.credits,
             "credits_available": coordinator.ledger.available,
-            "sendname": status.sendname,
+            # A sender name may be the user's own phone number.
+            "sendname": mask_phone_numbers(status.sendname)
+            if status.sendname
+            else None,
             "history": _history_as_dict(status.history),
         },
         "daily_credit_limit": {
@@ -90,16 +93,18 @@ def _phone_numbers(entry: SmsServiceCenterConfigEntry) -> set[str]:
 
 
 def _redact_phone_numbers(data: Any, numbers: set[str]) -> Any:
-    """Redact every string that holds one of ``numbers``.
-
-    Recipients saved by older versions with a blank name were named after their
-    phone number, so their title and name would show it.
-    """
+    """Redact every string holding one of ``numbers``; mask phone-like sender names."""
+    # Old recipients with a blank name were named after their number; a sender name may be one.
     if isinstance(data, str):
         return REDACTED if any(number in data for number in numbers) else data
     if isinstance(data, dict):
         return {
-            key: _redact_phone_numbers(value, numbers) for key, value in data.items()
+            key: (
+                mask_phone_numbers(value)
+                if key == CONF_SENDNAME and isinstance(value, str)
+                else _redact_phone_numbers(value, numbers)
+            )
+            for key, value in data.items()
         }
     if isinstance(data, list):
         return [_redact_phone_numbers(value, numbers) for value in data]
