@@ -246,10 +246,10 @@ async def test_outbox_off(
     await setup_integration(hass, account(outbox_minutes=0))
     mock_endpoints(aioclient_mock, send=CONNECTION_REFUSED)
 
-    with pytest.raises(HomeAssistantError, match="busy or unavailable") as exc_info:
+    with pytest.raises(HomeAssistantError, match="refused the connection") as exc_info:
         await send_sms(hass, recipients=["0612345678"], message="Hello")
 
-    assert exc_info.value.translation_key == "cannot_connect"
+    assert exc_info.value.translation_key == "connection_refused"
     assert queued_count(hass) == 0
     assert STORAGE_KEY not in hass_storage
 

@@ -397,10 +397,10 @@ async def test_credits_check_fails(
     await setup_integration(hass, mock_config_entry)
     mock_endpoints(aioclient_mock, credits_={"status": HTTPStatus.BAD_GATEWAY})
 
-    with pytest.raises(HomeAssistantError, match="busy or unavailable") as exc_info:
+    with pytest.raises(HomeAssistantError, match="busy or in maintenance") as exc_info:
         await send_sms(hass, recipients=["+31612345678"], message=LONG_MESSAGE)
 
-    assert exc_info.value.translation_key == "cannot_connect"
+    assert exc_info.value.translation_key == "server_busy"
     assert send_requests(aioclient_mock) == []
 
 
@@ -910,7 +910,7 @@ async def test_get_history_error(
     """Test a history that cannot be read raises a translated error."""
     mock_endpoints(aioclient_mock, history={"text": "<html>Maintenance</html>"})
 
-    with pytest.raises(HomeAssistantError, match="could not be read") as exc_info:
+    with pytest.raises(HomeAssistantError, match="not as the SMS Service") as exc_info:
         await hass.services.async_call(
             DOMAIN,
             "get_history",
@@ -919,7 +919,7 @@ async def test_get_history_error(
             return_response=True,
         )
 
-    assert exc_info.value.translation_key == "invalid_response"
+    assert exc_info.value.translation_key == "not_api"
 
 
 @pytest.mark.parametrize(

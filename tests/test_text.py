@@ -172,28 +172,22 @@ async def test_set_sendname(
         (
             {"status": HTTPStatus.SERVICE_UNAVAILABLE},
             (
-                "cannot_connect",
-                (
-                    "SMS Service Center is busy or unavailable: Server error from "
-                    "www.smsservicecenter.nl (HTTP 503). Try again later; if it "
-                    "keeps happening, check the API base URL and your internet "
-                    "connection"
-                ),
+                "server_busy",
+                "SMS Service Center is busy or in maintenance. Try again in a few minutes",
             ),
         ),
         (
             {"text": "<html></html>"},
             (
-                "invalid_response",
+                "not_api",
                 (
-                    "SMS Service Center gave an answer that could not be read: "
-                    "Expected a JSON response from www.smsservicecenter.nl, "
-                    "got invalid untyped content"
+                    "The account's API base URL answers, but not as the SMS Service "
+                    "Center API. Correct it with Reconfigure on the integration page"
                 ),
             ),
         ),
     ],
-    ids=["api_error", "cannot_connect", "invalid_response"],
+    ids=["api_error", "server_busy", "not_api"],
 )
 async def test_set_sendname_error(
     hass: HomeAssistant,

@@ -31,13 +31,11 @@ import voluptuous as vol
 from .api import (
     DEFAULT_BASE_URL,
     SENDNAME_PATTERN,
-    ConnectionFailure,
     SmsServiceCenterApiError,
     SmsServiceCenterAuthenticationError,
     SmsServiceCenterClient,
     SmsServiceCenterConnectionError,
     SmsServiceCenterError,
-    SmsServiceCenterNotApiError,
     SmsServiceCenterResponseError,
     SmsServiceCenterValidationError,
 )
@@ -58,6 +56,7 @@ from .const import (
     SUBENTRY_TYPE_RECIPIENT,
 )
 from .coordinator import async_remember_account_check
+from .errors import translation_of
 from .message import InvalidPhoneNumberError, normalize_phone_number
 
 if TYPE_CHECKING:
@@ -68,15 +67,6 @@ _LOGGER = logging.getLogger(__name__)
 API_TOKEN_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 
-# The form error (a key of config.error) for each cause of a connection failure.
-CONNECTION_ERRORS: Final = {
-    ConnectionFailure.HOST_NOT_FOUND: "host_not_found",
-    ConnectionFailure.REFUSED: "connection_refused",
-    ConnectionFailure.TIMEOUT: "timeout",
-    ConnectionFailure.SERVER_ERROR: "server_busy",
-    ConnectionFailure.RATE_LIMITED: "rate_limited",
-    ConnectionFailure.OTHER: "cannot_connect",
-}
 # Errors the API base URL may cause: the user form shows its section open with them.
 URL_ERRORS: Final = frozenset(
     {
@@ -144,20 +134,17 @@ async def async_check_token(
 
 
 def form_error(err: SmsServiceCenterError) -> FormError:
-    """Return the form error for an error of the client."""
-    if isinstance(err, SmsServiceCenterAuthenticationError):
-        return FormError("invalid_auth")
-    if isinstance(err, SmsServiceCenterConnectionError):
-        return FormError(CONNECTION_ERRORS[err.reason])
-    if isinstance(err, SmsServiceCenterNotApiError):
-        return FormError("not_api")
-    if isinstance(err, SmsServiceCenterResponseError):
-        return FormError("invalid_response")
-    if isinstance(err, SmsServiceCenterApiError):
-        # The frontend fills the placeholders of an error from the description
-        # placeholders of the form: the provider's reason is for the user.
-        return FormError("api_error", {"message": err.message})
-    return FormError("unknown")
+    """Return the form error for an error of the client: the same sentence as at run time."""
+    known = (
+        SmsServiceCenterApiError,
+        SmsServiceCenterAuthenticationError,
+        SmsServiceCenterConnectionError,
+        SmsServiceCenterResponseError,
+    )
+    if not isinstance(err, known):
+        return FormError("unknown")
+    # The frontend fills an error's placeholders from the form's description placeholders.
+    return FormError(*translation_of(err))
 
 
 def user_data_schema(*, collapsed: bool) -> vol.Schema:

@@ -34,6 +34,7 @@ from .const import (
     MAX_RETRY_AFTER,
     SCAN_INTERVAL,
 )
+from .errors import translation_of
 from .issues import async_update_low_credits_issue
 
 ACCOUNT_CHECK_MAX_AGE = 30.0
@@ -151,18 +152,18 @@ class SmsServiceCenterCoordinator(DataUpdateCoordinator[AccountStatus]):
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN, translation_key="invalid_auth"
             ) from err
-        except SmsServiceCenterConnectionError as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="cannot_connect",
-                translation_placeholders={"error": str(err)},
-                retry_after=_clamp_retry_after(err.retry_after),
-            ) from err
         except SmsServiceCenterError as err:
+            LOGGER.debug("Updating the account failed: %s", err)
+            key, placeholders = translation_of(err)
             raise UpdateFailed(
                 translation_domain=DOMAIN,
-                translation_key="update_failed",
-                translation_placeholders={"error": str(err)},
+                translation_key=key,
+                translation_placeholders=placeholders or None,
+                retry_after=_clamp_retry_after(
+                    err.retry_after
+                    if isinstance(err, SmsServiceCenterConnectionError)
+                    else None
+                ),
             ) from err
 
         self.ledger.apply_balance(credits_, read_started_at)

@@ -4,20 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Final
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
 from .api import (
+    ConnectionFailure,
     SmsServiceCenterApiError,
     SmsServiceCenterAuthenticationError,
     SmsServiceCenterConnectionError,
     SmsServiceCenterError,
+    SmsServiceCenterNotApiError,
     SmsServiceCenterResponseError,
     SmsServiceCenterValidationError,
 )
-from .const import DOMAIN
+from .const import DOMAIN, LOGGER
 from .outbox import OutboxWriteError
 
 
@@ -44,34 +47,47 @@ def not_reached(err: SmsServiceCenterError) -> bool:
     )
 
 
-def translate_error(err: SmsServiceCenterError) -> HomeAssistantError:
-    """Return the translated Home Assistant error for a failed API call."""
+# The translation key of each cause of a failed connection.
+CONNECTION_FAILURES: Final = {
+    ConnectionFailure.HOST_NOT_FOUND: "host_not_found",
+    ConnectionFailure.REFUSED: "connection_refused",
+    ConnectionFailure.TIMEOUT: "timeout",
+    ConnectionFailure.SERVER_ERROR: "server_busy",
+    ConnectionFailure.RATE_LIMITED: "rate_limited",
+    ConnectionFailure.OTHER: "cannot_connect",
+}
+
+
+def translation_of(err: SmsServiceCenterError) -> tuple[str, dict[str, str]]:
+    """Return the translation key and placeholders that tell a user what went wrong."""
     if isinstance(err, SmsServiceCenterAuthenticationError):
-        return HomeAssistantError(
-            translation_domain=DOMAIN, translation_key="invalid_auth"
-        )
-    if isinstance(err, SmsServiceCenterValidationError):
-        return ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="invalid_request",
-            translation_placeholders={"error": str(err)},
-        )
+        return "invalid_auth", {}
     if isinstance(err, SmsServiceCenterApiError):
-        return HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="api_error",
-            translation_placeholders={"message": err.message},
-        )
+        # The provider's own reason is for the user.
+        return "api_error", {"message": err.message}
     if isinstance(err, SmsServiceCenterConnectionError):
-        return HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="cannot_connect",
-            translation_placeholders={"error": str(err)},
-        )
-    return HomeAssistantError(
+        return CONNECTION_FAILURES[err.reason], {}
+    if isinstance(err, SmsServiceCenterNotApiError):
+        return "not_api", {}
+    if isinstance(err, SmsServiceCenterValidationError):
+        return "invalid_request", {}
+    return "invalid_response", {}
+
+
+def translate_error(err: SmsServiceCenterError) -> HomeAssistantError:
+    """Return the translated Home Assistant error for a failed API call; log its detail."""
+    LOGGER.debug("SMS Service Center request failed: %s", err)
+    key, placeholders = translation_of(err)
+    # Input the client refuses before any request is the user's to fix, not a failure.
+    error_class = (
+        ServiceValidationError
+        if isinstance(err, SmsServiceCenterValidationError)
+        else HomeAssistantError
+    )
+    return error_class(
         translation_domain=DOMAIN,
-        translation_key="invalid_response",
-        translation_placeholders={"error": str(err)},
+        translation_key=key,
+        translation_placeholders=placeholders or None,
     )
 
 

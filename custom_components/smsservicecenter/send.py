@@ -142,10 +142,9 @@ async def async_send_sms(
         result = await _async_send(hass, entry, runtime, queued, from_outbox=False)
     except SmsServiceCenterError as err:
         if may_have_been_sent(err):
+            LOGGER.warning("An SMS may have been sent, unconfirmed: %s", err)
             raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="send_outcome_unknown",
-                translation_placeholders={"error": str(err)},
+                translation_domain=DOMAIN, translation_key="send_outcome_unknown"
             ) from err
         if not not_reached(err) or not runtime.account.outbox.enabled:
             async_start_reauth_if_refused(hass, entry, err)
@@ -206,9 +205,11 @@ async def _async_queue(
         raise HomeAssistantError(
             translation_domain=DOMAIN, translation_key="outbox_write_failed"
         ) from failed
+    LOGGER.debug("Sending failed before it reached SMS Service Center: %s", err)
     LOGGER.warning(
-        "An SMS could not be sent (%s); it waits in the outbox for up to %d minutes",
-        err,
+        "An SMS could not reach SMS Service Center (%s); it waits in the outbox for "
+        "up to %d minutes",
+        getattr(err, "reason", "not reached"),
         account.outbox.max_age // timedelta(minutes=1),
     )
     _async_tell_queued(hass, entry, account, "queued", message)
