@@ -201,7 +201,7 @@ async def tick(
             RATE_LIMITED,
             "expired",
             (
-                "An SMS of SMS Service Center to 1 recipient(s) was not sent: it waited "
+                "An SMS of SMS Service Center to one recipient was not sent: it waited "
                 "too long in the outbox."
             ),
         ),
@@ -209,7 +209,7 @@ async def tick(
             60,
             REFUSED,
             "failed",
-            "An SMS of SMS Service Center to 1 recipient(s) was not sent: it failed.",
+            "An SMS of SMS Service Center to one recipient was not sent: it failed.",
         ),
     ],
 )
