@@ -19,8 +19,10 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
+from custom_components.smsservicecenter.account_check import (
+    async_remember_account_check,
+)
 from custom_components.smsservicecenter.const import CONF_ADVANCED, DOMAIN
-from custom_components.smsservicecenter.coordinator import async_remember_account_check
 
 from .conftest import (
     BASE_URL,

@@ -28,6 +28,7 @@ from homeassistant.helpers.selector import (
 from homeassistant.util import slugify
 import voluptuous as vol
 
+from .account_check import async_remember_account_check
 from .api import (
     DEFAULT_BASE_URL,
     SENDNAME_PATTERN,
@@ -55,7 +56,6 @@ from .const import (
     DOMAIN,
     SUBENTRY_TYPE_RECIPIENT,
 )
-from .coordinator import async_remember_account_check
 from .errors import translation_of
 from .message import InvalidPhoneNumberError, normalize_phone_number
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, replace
-from datetime import datetime
-import time
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_API_TOKEN
@@ -14,11 +12,10 @@ from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
-from homeassistant.util.hass_dict import HassKey
 
 from .account import Account
+from .account_check import async_take_account_check
 from .api import (
-    HistoryPage,
     Packet,
     SmsServiceCenterAuthenticationError,
     SmsServiceCenterClient,
@@ -35,47 +32,8 @@ from .const import (
     SCAN_INTERVAL,
 )
 from .errors import translation_of
+from .history import HistorySummary, summarize_history
 from .issues import async_update_low_credits_issue
-
-ACCOUNT_CHECK_MAX_AGE = 30.0
-"""Seconds for which what a config flow read from an account stands in for a poll."""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AccountCheck:
-    """What a config flow just read from an account: its setup need not ask again."""
-
-    token: str
-    base_url: str
-    credits: int
-    sendname: str | None
-    checked_at: float
-    """``time.monotonic()`` when the answers came."""
-
-
-ACCOUNT_CHECK: HassKey[AccountCheck] = HassKey(f"{DOMAIN}_account_check")
-
-
-@callback
-def async_remember_account_check(
-    hass: HomeAssistant, token: str, base_url: str, credits_: int, sendname: str | None
-) -> None:
-    """Keep the credits and sendname a config flow read, for the setup that follows it."""
-    hass.data[ACCOUNT_CHECK] = AccountCheck(
-        token=token,
-        base_url=base_url,
-        credits=credits_,
-        sendname=sendname,
-        checked_at=time.monotonic(),
-    )
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class HistorySummary:
-    """What the sent-message history of the last 30 days says."""
-
-    messages_last_30_days: int
-    last_message_sent: datetime | None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -183,7 +141,11 @@ class SmsServiceCenterCoordinator(DataUpdateCoordinator[AccountStatus]):
         first, so that reauth starts whichever request saw it. What a config flow
         read a moment ago is not asked again.
         """
-        if not self._history_read and (checked := self._async_take_account_check()):
+        if not self._history_read and (
+            checked := async_take_account_check(
+                self.hass, self.config_entry.data[CONF_API_TOKEN], self.client.base_url
+            )
+        ):
             return checked.credits, checked.sendname, None
         credits_, sendname, history = await asyncio.gather(
             self.client.get_credits(),
@@ -200,21 +162,6 @@ class SmsServiceCenterCoordinator(DataUpdateCoordinator[AccountStatus]):
         ):
             raise _error_to_raise(credits_, sendname, history)
         return credits_, sendname, history
-
-    @callback
-    def _async_take_account_check(self) -> AccountCheck | None:
-        """Return what a config flow read from this account just now, only once."""
-        checked = self.hass.data.get(ACCOUNT_CHECK)
-        if (
-            checked is None
-            or checked.token != self.config_entry.data[CONF_API_TOKEN]
-            or checked.base_url != self.client.base_url
-        ):
-            return None
-        del self.hass.data[ACCOUNT_CHECK]
-        if time.monotonic() - checked.checked_at > ACCOUNT_CHECK_MAX_AGE:
-            return None
-        return checked
 
     @callback
     def async_add_history_sensor(self) -> CALLBACK_TYPE:
@@ -279,10 +226,7 @@ class SmsServiceCenterCoordinator(DataUpdateCoordinator[AccountStatus]):
                 skipped,
             )
         return self._add_sends_since(
-            HistorySummary(
-                messages_last_30_days=_count_messages(first_page, last_page),
-                last_message_sent=_latest_message_time(first_page, last_page),
-            ),
+            summarize_history(first_page, last_page),
             read_started_at,
         )
 
@@ -451,29 +395,6 @@ def _clamp_retry_after(retry_after: float | None) -> float | None:
         max(retry_after, SCAN_INTERVAL.total_seconds()),
         MAX_RETRY_AFTER.total_seconds(),
     )
-
-
-def _count_messages(first_page: HistoryPage, last_page: HistoryPage) -> int:
-    """Count the messages of the last 30 days from the first and the last history page.
-
-    Messages without a readable datetime were sent too: they count.
-    """
-    if first_page.total_pages <= 1:
-        return len(first_page.messages) + first_page.skipped
-    full_pages = first_page.total_pages - 1
-    return (
-        full_pages * first_page.items_per_page
-        + len(last_page.messages)
-        + last_page.skipped
-    )
-
-
-def _latest_message_time(
-    first_page: HistoryPage, last_page: HistoryPage
-) -> datetime | None:
-    """Return when the newest message was sent, whichever end of the history holds it."""
-    times = [message.sent_at for message in (*first_page.messages, *last_page.messages)]
-    return max(times, default=None)
 
 
 @dataclass(slots=True, kw_only=True)

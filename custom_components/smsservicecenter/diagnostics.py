@@ -11,7 +11,8 @@ from homeassistant.util import dt as dt_util
 
 from .api import Packet, SmsServiceCenterError, mask_phone_numbers
 from .const import CONF_PHONE_NUMBER, CONF_SENDNAME, SUBENTRY_TYPE_RECIPIENT
-from .coordinator import HistorySummary, SmsServiceCenterConfigEntry
+from .coordinator import SmsServiceCenterConfigEntry
+from .history import HistorySummary
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
