@@ -41,11 +41,10 @@ class Budget:
 
 
 class Hold:
-    """The cost of one send, held until it is committed or released, exactly once.
+    """The cost of one send, held until it is committed or released, exactly once."""
 
-    As a context manager, an exception that certainly did not send releases the
-    hold; any other books it as spent (a lost answer may have sent the message).
-    """
+    # As a context manager, an exception that certainly did not send releases the
+    # hold; any other books it as spent (a lost answer may have sent the message).
 
     __slots__ = (
         "_allowance",

@@ -10,11 +10,10 @@ from homeassistant.config_entries import (
     ConfigFlowResult,
     ConfigSubentryFlow,
     OptionsFlow,
-    SubentryFlowResult,
 )
-from homeassistant.const import CONF_API_TOKEN, CONF_NAME, CONF_URL, UnitOfTime
+from homeassistant.const import CONF_API_TOKEN, CONF_URL, UnitOfTime
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.data_entry_flow import AbortFlow, section
+from homeassistant.data_entry_flow import section
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     CountrySelector,
@@ -31,7 +30,6 @@ import voluptuous as vol
 from .account_check import async_remember_account_check
 from .api import (
     DEFAULT_BASE_URL,
-    SENDNAME_PATTERN,
     SmsServiceCenterApiError,
     SmsServiceCenterAuthenticationError,
     SmsServiceCenterClient,
@@ -46,8 +44,6 @@ from .const import (
     CONF_DEFAULT_COUNTRY,
     CONF_LOW_CREDITS_THRESHOLD,
     CONF_OUTBOX_MINUTES,
-    CONF_PHONE_NUMBER,
-    CONF_SENDNAME,
     DEFAULT_COUNTRY,
     DEFAULT_DAILY_CREDIT_LIMIT,
     DEFAULT_LOW_CREDITS_THRESHOLD,
@@ -57,7 +53,7 @@ from .const import (
     SUBENTRY_TYPE_RECIPIENT,
 )
 from .errors import translation_of
-from .message import InvalidPhoneNumberError, normalize_phone_number
+from .recipient_flow import RecipientSubentryFlowHandler
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
@@ -98,11 +94,9 @@ class FormError(Exception):
 
 
 def client_for_url(hass: HomeAssistant, token: str, url: str) -> SmsServiceCenterClient:
-    """Return a client for the token at the API base URL; raise FormError for no URL.
-
-    The client normalises the URL (with a trailing slash): its base_url is the
-    one to store.
-    """
+    """Return a client for the token at the API base URL; raise FormError for no URL."""
+    # The client normalises the URL (with a trailing slash): its base_url is the
+    # one to store.
     try:
         return SmsServiceCenterClient(
             token, async_get_clientsession(hass), base_url=url.strip()
@@ -114,11 +108,9 @@ def client_for_url(hass: HomeAssistant, token: str, url: str) -> SmsServiceCente
 async def async_check_token(
     hass: HomeAssistant, client: SmsServiceCenterClient, token: str
 ) -> str | None:
-    """Check the token with real calls; return the default sendname, or raise FormError.
-
-    The sendname is None when the account has none. What went wrong in detail
-    goes to the debug log: the form shows one translated sentence per cause.
-    """
+    """Check the token with real calls; return the default sendname, or raise FormError."""
+    # The sendname is None when the account has none. What went wrong in detail
+    # goes to the debug log: the form shows one translated sentence per cause.
     try:
         credits_ = await client.get_credits()
         sendname = await client.get_sendname()
@@ -148,11 +140,9 @@ def form_error(err: SmsServiceCenterError) -> FormError:
 
 
 def user_data_schema(*, collapsed: bool) -> vol.Schema:
-    """Return the user form: the token, and the API base URL in a section.
-
-    Whether a section is collapsed is part of the schema, so the form is built
-    for each time it is shown.
-    """
+    """Return the user form: the token, and the API base URL in a section."""
+    # Whether a section is collapsed is part of the schema, so the form is built
+    # for each time it is shown.
     return vol.Schema(
         {
             vol.Required(CONF_API_TOKEN): API_TOKEN_SELECTOR,
@@ -206,23 +196,13 @@ OPTIONS_SCHEMA = vol.Schema(
         ),
     }
 )
-RECIPIENT_SCHEMA = vol.Schema(
-    {
-        vol.Required(CONF_NAME): TextSelector(),
-        vol.Required(CONF_PHONE_NUMBER): TextSelector(
-            TextSelectorConfig(type=TextSelectorType.TEL)
-        ),
-        vol.Optional(CONF_SENDNAME): TextSelector(),
-    }
-)
 
 
 class SmsServiceCenterConfigFlow(ConfigFlow, domain=DOMAIN):
-    """Set up an SMS Service Center account.
+    """Set up an SMS Service Center account."""
 
-    The API exposes no account ID and the token is a secret, so entries have no
-    unique ID: duplicates are found by comparing the token and the API base URL.
-    """
+    # The API exposes no account ID and the token is a secret, so entries have no
+    # unique ID: duplicates are found by comparing the token and the API base URL.
 
     VERSION = 1
 
@@ -246,10 +226,8 @@ class SmsServiceCenterConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Ask for the API token and, in a section, the API base URL.
-
-        The section is collapsed, unless the error shown may come from the URL.
-        """
+        """Ask for the API token and, in a section, the API base URL."""
+        # The section is collapsed, unless the error shown may come from the URL.
         errors: dict[str, str] = {}
         placeholders: dict[str, str] = {}
         if user_input is not None:
@@ -281,17 +259,15 @@ class SmsServiceCenterConfigFlow(ConfigFlow, domain=DOMAIN):
 
     @callback
     def _async_new_entry_title(self, sendname: str | None) -> str:
-        """Return a title for a new account that no other account has.
-
-        The first account is "SMS Service Center". A further account is told apart
-        by its default sendname, "SMS Service Center (HomeAssist)", unless another
-        account has that title; then, and for an account without a default
-        sendname, it gets the first free number from 2 on: "SMS Service Center 2",
-        "SMS Service Center 3", and so on. Numbers freed by deleted accounts are
-        used again. Titles are compared slugified, as the names of the legacy
-        notify services made from them are: "SMS Service Center (2)" is taken by
-        "SMS Service Center 2".
-        """
+        """Return a title for a new account that no other account has."""
+        # The first account is "SMS Service Center". A further account is told apart
+        # by its default sendname, "SMS Service Center (HomeAssist)", unless another
+        # account has that title; then, and for an account without a default
+        # sendname, it gets the first free number from 2 on: "SMS Service Center 2",
+        # "SMS Service Center 3", and so on. Numbers freed by deleted accounts are
+        # used again. Titles are compared slugified, as the names of the legacy
+        # notify services made from them are: "SMS Service Center (2)" is taken by
+        # "SMS Service Center 2".
         entries = self._async_current_entries(include_ignore=False)
         if not entries:
             return DEFAULT_TITLE
@@ -389,13 +365,11 @@ class SmsServiceCenterConfigFlow(ConfigFlow, domain=DOMAIN):
     def _async_update_and_reload_once(
         self, entry: ConfigEntry, data_updates: Mapping[str, Any], reason: str
     ) -> ConfigFlowResult:
-        """Store new connection data, reload the account once and finish the flow.
-
-        A loaded account reloads through its update listener when its data changes.
-        Reload it here when that does not happen: the data is unchanged (the API
-        accepts the same token again), or the account is not loaded (its setup
-        failed, so no update listener is registered).
-        """
+        """Store new connection data, reload the account once and finish the flow."""
+        # A loaded account reloads through its update listener when its data changes.
+        # Reload it here when that does not happen: the data is unchanged (the API
+        # accepts the same token again), or the account is not loaded (its setup
+        # failed, so no update listener is registered).
         has_update_listener = bool(entry.update_listeners)
         changed = self.hass.config_entries.async_update_entry(
             entry, data={**entry.data, **data_updates}
@@ -407,14 +381,12 @@ class SmsServiceCenterConfigFlow(ConfigFlow, domain=DOMAIN):
 
 
 class SmsServiceCenterOptionsFlow(OptionsFlow):
-    """Change the account's options.
+    """Change the account's options."""
 
-    The low credits threshold, the default country, the daily credit limit and
-    how long the outbox keeps a message.
-
-    The account's update listener reloads it when the options change, so this is
-    not an OptionsFlowWithReload (Home Assistant refuses to combine the two).
-    """
+    # The low credits threshold, the default country, the daily credit limit and
+    # how long the outbox keeps a message.
+    # The account's update listener reloads it when the options change, so this is
+    # not an OptionsFlowWithReload (Home Assistant refuses to combine the two).
 
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
@@ -438,106 +410,3 @@ class SmsServiceCenterOptionsFlow(OptionsFlow):
                 OPTIONS_SCHEMA, self.config_entry.options
             ),
         )
-
-
-class RecipientSubentryFlowHandler(ConfigSubentryFlow):
-    """Add or change a recipient: a phone number with its own notify entity."""
-
-    async def async_step_user(
-        self, user_input: dict[str, Any] | None = None
-    ) -> SubentryFlowResult:
-        """Add a recipient."""
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            data = await self._async_validate_recipient(user_input, errors)
-            if data is not None:
-                self._async_abort_if_number_configured(data[CONF_PHONE_NUMBER])
-                return self.async_create_entry(
-                    title=data[CONF_NAME],
-                    data=data,
-                    unique_id=data[CONF_PHONE_NUMBER],
-                )
-
-        return self.async_show_form(
-            step_id="user",
-            data_schema=self.add_suggested_values_to_schema(
-                RECIPIENT_SCHEMA, user_input
-            ),
-            errors=errors,
-        )
-
-    async def async_step_reconfigure(
-        self, user_input: dict[str, Any] | None = None
-    ) -> SubentryFlowResult:
-        """Change the name, phone number or sendname of a recipient."""
-        subentry = self._get_reconfigure_subentry()
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            data = await self._async_validate_recipient(user_input, errors)
-            if data is not None:
-                self._async_abort_if_number_configured(
-                    data[CONF_PHONE_NUMBER], subentry.subentry_id
-                )
-                return self.async_update_and_abort(
-                    self._get_entry(),
-                    subentry,
-                    title=data[CONF_NAME],
-                    data=data,
-                    unique_id=data[CONF_PHONE_NUMBER],
-                    # An explicit reason uses this integration's own abort message.
-                    reason="reconfigure_successful",
-                )
-
-        return self.async_show_form(
-            step_id="reconfigure",
-            data_schema=self.add_suggested_values_to_schema(
-                RECIPIENT_SCHEMA, user_input or subentry.data
-            ),
-            errors=errors,
-        )
-
-    async def _async_validate_recipient(
-        self, user_input: Mapping[str, Any], errors: dict[str, str]
-    ) -> dict[str, str] | None:
-        """Return the subentry data for the input, or None after adding errors.
-
-        National numbers are read in the account's default country.
-        """
-        region = self._get_entry().options.get(CONF_DEFAULT_COUNTRY, DEFAULT_COUNTRY)
-        phone_number: str | None = None
-        try:
-            # The first number of a region loads its metadata from disk.
-            phone_number = await self.hass.async_add_executor_job(
-                normalize_phone_number, user_input[CONF_PHONE_NUMBER], region
-            )
-        except InvalidPhoneNumberError:
-            errors[CONF_PHONE_NUMBER] = "invalid_phone_number"
-        # The name becomes the title and the notify entity's name: a blank one
-        # must not fall back to the phone number, which would show it everywhere.
-        name = user_input[CONF_NAME].strip()
-        if not name:
-            errors[CONF_NAME] = "name_required"
-        sendname = user_input.get(CONF_SENDNAME, "").strip()
-        if sendname and not SENDNAME_PATTERN.fullmatch(sendname):
-            errors[CONF_SENDNAME] = "invalid_sendname"
-        if phone_number is None or errors:
-            return None
-
-        data = {CONF_NAME: name, CONF_PHONE_NUMBER: phone_number}
-        if sendname:
-            data[CONF_SENDNAME] = sendname
-        return data
-
-    @callback
-    def _async_abort_if_number_configured(
-        self, phone_number: str, subentry_id: str | None = None
-    ) -> None:
-        """Abort when another recipient of the account has this phone number."""
-        for subentry in self._get_entry().get_subentries_of_type(
-            SUBENTRY_TYPE_RECIPIENT
-        ):
-            if (
-                subentry.subentry_id != subentry_id
-                and subentry.data.get(CONF_PHONE_NUMBER) == phone_number
-            ):
-                raise AbortFlow("already_configured")

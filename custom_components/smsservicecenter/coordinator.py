@@ -96,12 +96,10 @@ class SmsServiceCenterCoordinator(DataUpdateCoordinator[AccountStatus]):
         return threshold
 
     async def _async_update_data(self) -> AccountStatus:
-        """Fetch the account status from the API, its requests at once.
-
-        The credits and the sendname, and the history while a history sensor is
-        added. At setup none is added yet, so setup waits for one round trip: the
-        history sensors read the history in the background when they are added.
-        """
+        """Fetch the account status from the API, its requests at once."""
+        # The credits and the sendname, and the history while a history sensor is
+        # added. At setup none is added yet, so setup waits for one round trip: the
+        # history sensors read the history in the background when they are added.
         read_started_at = self.ledger.begin_read()
         self._history_read = self._history_sensors > 0
         try:
@@ -135,12 +133,10 @@ class SmsServiceCenterCoordinator(DataUpdateCoordinator[AccountStatus]):
     async def _async_read_status(
         self, read_started_at: int
     ) -> tuple[int, str | None, HistorySummary | None]:
-        """Read the credits, the sendname and the history when it is wanted, at once.
-
-        All of them are waited for. Of their errors a rejected token is raised
-        first, so that reauth starts whichever request saw it. What a config flow
-        read a moment ago is not asked again.
-        """
+        """Read the credits, the sendname and the history when it is wanted, at once."""
+        # All of them are waited for. Of their errors a rejected token is raised
+        # first, so that reauth starts whichever request saw it. What a config flow
+        # read a moment ago is not asked again.
         if not self._history_read and (
             checked := async_take_account_check(
                 self.hass, self.config_entry.data[CONF_API_TOKEN], self.client.base_url
@@ -165,11 +161,9 @@ class SmsServiceCenterCoordinator(DataUpdateCoordinator[AccountStatus]):
 
     @callback
     def async_add_history_sensor(self) -> CALLBACK_TYPE:
-        """Read the history while a history sensor is added; return the callback to remove it.
-
-        The first one added reads it at once, in the background, unless the last
-        poll read it; the other one, added with it, does not read it again.
-        """
+        """Read the history while a history sensor is added; return the callback to remove it."""
+        # The first one added reads it at once, in the background, unless the last
+        # poll read it; the other one, added with it, does not read it again.
         self._history_sensors += 1
         if not self._history_read:
             self._history_read = True
@@ -196,12 +190,10 @@ class SmsServiceCenterCoordinator(DataUpdateCoordinator[AccountStatus]):
         self._async_publish(replace(self.data, history=history))
 
     async def _async_read_history(self, read_started_at: int) -> HistorySummary | None:
-        """Summarise the history; None when it cannot be read.
-
-        The history only feeds the two history sensors: when it fails, they are
-        unavailable while the credits and the sendname stay up to date. A token
-        the API rejects is raised. Sends accepted since ``read_started_at`` count.
-        """
+        """Summarise the history; None when it cannot be read."""
+        # The history only feeds the two history sensors: when it fails, they are
+        # unavailable while the credits and the sendname stay up to date. A token
+        # the API rejects is raised. Sends accepted since ``read_started_at`` count.
         try:
             first_page = await self.client.get_history()
             last_page = first_page
@@ -233,11 +225,9 @@ class SmsServiceCenterCoordinator(DataUpdateCoordinator[AccountStatus]):
     def _add_sends_since(
         self, history: HistorySummary, read_started_at: int
     ) -> HistorySummary:
-        """Add the sends accepted while the history was being read.
-
-        The history answered may not list them yet; they were already counted
-        when they were accepted, and must not disappear again.
-        """
+        """Add the sends accepted while the history was being read."""
+        # The history answered may not list them yet; they were already counted
+        # when they were accepted, and must not disappear again.
         sends = self.ledger.sends_accepted_since(read_started_at)
         if not sends:
             return history
@@ -252,10 +242,8 @@ class SmsServiceCenterCoordinator(DataUpdateCoordinator[AccountStatus]):
         )
 
     async def async_read_balance(self) -> int:
-        """Read the balance now and return what a new send may still reserve.
-
-        Concurrent callers share one request. Raises SmsServiceCenterError.
-        """
+        """Read the balance now and return what a new send may still reserve."""
+        # Concurrent callers share one request. Raises SmsServiceCenterError.
         if self._balance_read is None or self._balance_read.done():
             self._balance_read = self.config_entry.async_create_background_task(
                 self.hass,
@@ -280,11 +268,9 @@ class SmsServiceCenterCoordinator(DataUpdateCoordinator[AccountStatus]):
 
     @callback
     def async_sent(self, *, accepted: bool) -> None:
-        """Show a send: its cost right away, its confirmed balance a little later.
-
-        An accepted send counts in the history sensors at once. The balance is
-        read again once, when the sends have settled, instead of after each one.
-        """
+        """Show a send: its cost right away, its confirmed balance a little later."""
+        # An accepted send counts in the history sensors at once. The balance is
+        # read again once, when the sends have settled, instead of after each one.
         if accepted and (history := self.data.history) is not None:
             self.data = replace(
                 self.data,
@@ -318,13 +304,11 @@ class SmsServiceCenterCoordinator(DataUpdateCoordinator[AccountStatus]):
 
     @callback
     def _async_publish(self, data: AccountStatus) -> None:
-        """Show one changed value of the account status to the entities.
-
-        Unlike ``async_set_updated_data`` this leaves ``last_update_success`` and
-        the poll schedule alone: one answered call is no successful update of
-        everything, so a failing coordinator stays failed (its entities stay
-        unavailable) until the next poll succeeds, and the poll is not put off.
-        """
+        """Show one changed value of the account status to the entities."""
+        # Unlike ``async_set_updated_data`` this leaves ``last_update_success`` and
+        # the poll schedule alone: one answered call is no successful update of
+        # everything, so a failing coordinator stays failed (its entities stay
+        # unavailable) until the next poll succeeds, and the poll is not put off.
         self.data = data
         self.async_update_listeners()
 
@@ -340,12 +324,10 @@ class SmsServiceCenterCoordinator(DataUpdateCoordinator[AccountStatus]):
         )
 
     async def _async_fetch_packets_if_needed(self) -> bool:
-        """Fetch the packet list for the issue's link while the balance is low.
-
-        Never on the send path: by the poll and the balance read after sends,
-        once each, and only while the list is unknown. Return whether it was
-        fetched.
-        """
+        """Fetch the packet list for the issue's link while the balance is low."""
+        # Never on the send path: by the poll and the balance read after sends,
+        # once each, and only while the list is unknown. Return whether it was
+        # fetched.
         if (
             self.packets is not None
             or self.ledger.balance >= self.low_credits_threshold
@@ -382,13 +364,11 @@ def _error_to_raise(*results: object) -> BaseException:
 
 
 def _clamp_retry_after(retry_after: float | None) -> float | None:
-    """Return when to poll again after a ``Retry-After``, in seconds, within bounds.
-
-    The API is never polled sooner than at the normal scan interval (a Retry-After
-    of 0 or a date in the past would make Home Assistant poll every second), nor
-    later than ``MAX_RETRY_AFTER`` (a day-long Retry-After would stop polling for a
-    day). Without a Retry-After the next poll is at the normal scan interval.
-    """
+    """Return when to poll again after a ``Retry-After``, in seconds, within bounds."""
+    # The API is never polled sooner than at the normal scan interval (a Retry-After
+    # of 0 or a date in the past would make Home Assistant poll every second), nor
+    # later than ``MAX_RETRY_AFTER`` (a day-long Retry-After would stop polling for a
+    # day). Without a Retry-After the next poll is at the normal scan interval.
     if retry_after is None:
         return None
     return min(

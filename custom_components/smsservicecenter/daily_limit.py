@@ -19,11 +19,10 @@ class DailyLimitReachedError(Exception):
 
 
 class DailyUsage:
-    """The credits an account used on one day, with the sends in flight, against a limit.
+    """The credits an account used on one day, with the sends in flight, against a limit."""
 
-    The caller passes the day, in Home Assistant's time zone; a send counts on the
-    day it is answered.
-    """
+    # The caller passes the day, in Home Assistant's time zone; a send counts on the
+    # day it is answered.
 
     def __init__(self, limit: int, day: date, used: int = 0) -> None:
         """Start from the credits used on ``day``; a limit of 0 is no limit."""

@@ -23,11 +23,10 @@ def account_device_info(entry: SmsServiceCenterConfigEntry) -> DeviceInfo:
 
 
 class SmsServiceCenterEntity(CoordinatorEntity[SmsServiceCenterCoordinator]):
-    """An entity on the service device of one SMS Service Center account.
+    """An entity on the service device of one SMS Service Center account."""
 
-    It writes its state only when what it shows changed: the coordinator tells
-    every entity of each send, which changes only a few of them.
-    """
+    # It writes its state only when what it shows changed: the coordinator tells
+    # every entity of each send, which changes only a few of them.
 
     _attr_has_entity_name = True
     _shown: tuple[object, ...] | None = None

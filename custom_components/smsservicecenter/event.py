@@ -32,11 +32,10 @@ async def async_setup_entry(
 
 
 class SmsServiceCenterMessagesEvent(EventEntity):
-    """Fires when a message of the account was sent, queued, expired or failed in the outbox.
+    """Fires when a message of the account was sent, queued, expired or failed in the outbox."""
 
-    The attributes describe the message without its recipients' numbers: their
-    count, the segments, the credits it was expected to cost, its message ID.
-    """
+    # The attributes describe the message without its recipients' numbers: their
+    # count, the segments, the credits it was expected to cost, its message ID.
 
     _attr_has_entity_name = True
     # It writes its state when an event fires: polling it would only write it again.

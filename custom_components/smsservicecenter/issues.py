@@ -36,10 +36,8 @@ def daily_limit_issue_id(entry: ConfigEntry) -> str:
 def packet_to_restore_balance(
     packets: Sequence[Packet], credits_: int, threshold: int
 ) -> Packet | None:
-    """Return the smallest packet that brings the balance back to the threshold.
-
-    When no packet is large enough, the largest one is the best there is.
-    """
+    """Return the smallest packet that brings the balance back to the threshold."""
+    # When no packet is large enough, the largest one is the best there is.
     if not packets:
         return None
     by_size = sorted(packets, key=lambda packet: packet.credits)
@@ -94,11 +92,9 @@ def async_update_low_credits_issue(
 
 @callback
 def async_test_mode_issue_exists(hass: HomeAssistant, entry: ConfigEntry) -> bool:
-    """Return whether the account has an active test mode issue.
-
-    Only read once, to take over the flag that versions before 0.2 kept in the
-    issue: the flag now lives in the account's store.
-    """
+    """Return whether the account has an active test mode issue."""
+    # Only read once, to take over the flag that versions before 0.2 kept in the
+    # issue: the flag now lives in the account's store.
     issue = ir.async_get(hass).async_get_issue(DOMAIN, test_mode_issue_id(entry))
     return issue is not None and issue.active
 
@@ -107,11 +103,9 @@ def async_test_mode_issue_exists(hass: HomeAssistant, entry: ConfigEntry) -> boo
 def async_update_test_mode_issue(
     hass: HomeAssistant, entry: ConfigEntry, test_mode: bool
 ) -> None:
-    """Show the test mode notice while the account answers sends in test mode.
-
-    Raised and cleared from the flag in the account's store, at setup and after
-    each send.
-    """
+    """Show the test mode notice while the account answers sends in test mode."""
+    # Raised and cleared from the flag in the account's store, at setup and after
+    # each send.
     issue_id = test_mode_issue_id(entry)
     if not test_mode:
         ir.async_delete_issue(hass, DOMAIN, issue_id)
@@ -132,11 +126,9 @@ def async_update_test_mode_issue(
 def async_create_daily_limit_issue(
     hass: HomeAssistant, entry: ConfigEntry, limit: int
 ) -> None:
-    """Tell the user that a send was refused because of the daily credit limit.
-
-    Cleared at midnight, and when the account is set up again with credits left
-    today (after the limit was raised).
-    """
+    """Tell the user that a send was refused because of the daily credit limit."""
+    # Cleared at midnight, and when the account is set up again with credits left
+    # today (after the limit was raised).
     ir.async_create_issue(
         hass,
         DOMAIN,

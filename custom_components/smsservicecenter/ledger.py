@@ -27,10 +27,9 @@ class _Booking:
 
 
 class CreditLedger:
-    """The balance of one account as the integration knows it, with its sends.
+    """The balance of one account as the integration knows it, with its sends."""
 
-    Running totals keep every operation O(1) but the pruning of a balance read.
-    """
+    # Running totals keep every operation O(1) but the pruning of a balance read.
 
     def __init__(self, balance: int = 0) -> None:
         """Start from a balance read before any send (none yet: nothing to spend)."""

@@ -147,11 +147,9 @@ def account_credits(entry: SmsServiceCenterConfigEntry) -> JsonObjectType:
 
 @callback
 def _exposed_recipients(hass: HomeAssistant, assistant: str) -> dict[str, _Recipient]:
-    """Return the recipients whose notify entity is exposed, by name and alias.
-
-    A name that recipients of several accounts share gets the account's title
-    added; a name that still means more than one recipient is left out.
-    """
+    """Return the recipients whose notify entity is exposed, by name and alias."""
+    # A name that recipients of several accounts share gets the account's title
+    # added; a name that still means more than one recipient is left out.
     entity_registry = er.async_get(hass)
     by_name: dict[str, dict[str, _Recipient]] = {}
     for entry in hass.config_entries.async_loaded_entries(DOMAIN):

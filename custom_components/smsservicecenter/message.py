@@ -87,10 +87,8 @@ def _split(text: str, units: Callable[[str], int], per_part: int) -> tuple[str, 
 
 
 def analyze_message(text: str) -> MessageInfo:
-    """Return the encoding, unit count, segment count and parts of an SMS text.
-
-    Raises ValueError for an empty text: there is nothing to send.
-    """
+    """Return the encoding, unit count, segment count and parts of an SMS text."""
+    # Raises ValueError for an empty text: there is nothing to send.
     if not text:
         raise ValueError("An SMS text cannot be empty")
     if all(c in GSM7_BASIC_CHARS or c in GSM7_EXTENSION_CHARS for c in text):
@@ -118,13 +116,11 @@ def split_message(text: str) -> tuple[str, ...]:
 
 
 def normalize_phone_number(number: str, default_region: str = "NL") -> str:
-    """Return a phone number in E.164 format, such as ``+31612345678``.
-
-    National numbers (``0612345678``) are read in ``default_region``, an ISO 3166
-    alpha-2 code; with an unknown region only international numbers are accepted.
-    Raises InvalidPhoneNumberError for anything that is not a valid number,
-    including numbers with letters or an extension (an SMS cannot reach those).
-    """
+    """Return a phone number in E.164 format, such as ``+31612345678``."""
+    # National numbers (``0612345678``) are read in ``default_region``, an ISO 3166
+    # alpha-2 code; with an unknown region only international numbers are accepted.
+    # Raises InvalidPhoneNumberError for anything that is not a valid number,
+    # including numbers with letters or an extension (an SMS cannot reach those).
     import phonenumbers  # noqa: PLC0415 - see the module's docstring
 
     text = number.strip()
@@ -147,10 +143,8 @@ def _as_list(numbers: Iterable[str]) -> list[str]:
 def normalize_phone_numbers(
     numbers: Iterable[str], default_region: str = "NL"
 ) -> list[str]:
-    """Normalise phone numbers to E.164 and drop duplicates, keeping first-seen order.
-
-    Raises InvalidPhoneNumberError for the first invalid number, with its position.
-    """
+    """Normalise phone numbers to E.164 and drop duplicates, keeping first-seen order."""
+    # Raises InvalidPhoneNumberError for the first invalid number, with its position.
     normalized: dict[str, None] = {}
     for position, number in enumerate(_as_list(numbers), start=1):
         try:

@@ -62,12 +62,11 @@ async def async_setup_entry(
 
 
 class RecipientEntities:
-    """The notify entities of an account's recipients, kept in step with its subentries.
+    """The notify entities of an account's recipients, kept in step with its subentries."""
 
-    A recipient added gets its entity, one changed gets a new one, without a
-    reload of the account. Home Assistant itself removes the entity and device
-    of a recipient that is removed.
-    """
+    # A recipient added gets its entity, one changed gets a new one, without a
+    # reload of the account. Home Assistant itself removes the entity and device
+    # of a recipient that is removed.
 
     def __init__(
         self,
@@ -153,15 +152,13 @@ async def async_get_service(
     config: ConfigType,
     discovery_info: DiscoveryInfoType | None = None,
 ) -> SmsServiceCenterNotificationService | None:
-    """Return the legacy notify service of the account that discovered this platform.
-
-    Its notify services are removed when the account has unloaded (Home Assistant
-    runs the on-unload callbacks only after a successful unload); a reload sets the
-    account up again, which discovers the platform again. Meanwhile the recipients'
-    services follow the account's recipients. None for YAML, as the service comes
-    with an account, and when the account was unloaded before the discovery came
-    through: its next setup discovers the platform again.
-    """
+    """Return the legacy notify service of the account that discovered this platform."""
+    # Its notify services are removed when the account has unloaded (Home Assistant
+    # runs the on-unload callbacks only after a successful unload); a reload sets the
+    # account up again, which discovers the platform again. Meanwhile the recipients'
+    # services follow the account's recipients. None for YAML, as the service comes
+    # with an account, and when the account was unloaded before the discovery came
+    # through: its next setup discovers the platform again.
     if discovery_info is None:
         return None
     entry: SmsServiceCenterConfigEntry | None = hass.config_entries.async_get_entry(
@@ -176,15 +173,13 @@ async def async_get_service(
 
 
 class SmsServiceCenterNotificationService(BaseNotificationService):
-    """The legacy notify services of an account.
+    """The legacy notify services of an account."""
 
-    ``notify.<name>`` sends to the phone numbers in ``target``. Each recipient also
-    gets ``notify.<name>_<recipient>``, with the target fixed, for callers that pass
-    no target, such as ``alert``. ``<name>`` is the account's title, slugified.
-
-    Home Assistant keeps the service object after the account is unloaded, so the
-    account is looked up by its config entry ID at every send, not kept.
-    """
+    # ``notify.<name>`` sends to the phone numbers in ``target``. Each recipient also
+    # gets ``notify.<name>_<recipient>``, with the target fixed, for callers that pass
+    # no target, such as ``alert``. ``<name>`` is the account's title, slugified.
+    # Home Assistant keeps the service object after the account is unloaded, so the
+    # account is looked up by its config entry ID at every send, not kept.
 
     def __init__(self, entry: SmsServiceCenterConfigEntry) -> None:
         """Initialize the service with the account's recipients as they are now."""
@@ -222,12 +217,10 @@ class SmsServiceCenterNotificationService(BaseNotificationService):
         await self.async_register_services()
 
     async def async_remove_services(self) -> None:
-        """Remove the notify services of the account, which has unloaded.
-
-        The account can unload while notify is still setting this service up (it
-        reads the service descriptions in the executor first), so wait until it is
-        set up: by the time this resumes, notify has registered the services.
-        """
+        """Remove the notify services of the account, which has unloaded."""
+        # The account can unload while notify is still setting this service up (it
+        # reads the service descriptions in the executor first), so wait until it is
+        # set up: by the time this resumes, notify has registered the services.
         await self._set_up.wait()
         await self.async_unregister_services()
 

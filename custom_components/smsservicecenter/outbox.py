@@ -117,11 +117,10 @@ type Deliver = Callable[[QueuedMessage, TakeOut], Awaitable[Delivery]]
 
 
 class Outbox:
-    """The persistent queue of one account, for as long as Home Assistant runs.
+    """The persistent queue of one account, for as long as Home Assistant runs."""
 
-    It outlives reloads: ``async_start`` binds it to the account's current setup
-    and ``async_stop`` unbinds it. One message is sent at a time, oldest first.
-    """
+    # It outlives reloads: ``async_start`` binds it to the account's current setup
+    # and ``async_stop`` unbinds it. One message is sent at a time, oldest first.
 
     def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
         """Bind the outbox to the account with this config entry ID."""

@@ -112,12 +112,11 @@ class SmsServiceCenterSensorEntity(SmsServiceCenterEntity, SensorEntity):
 
 
 class SmsServiceCenterCreditsUsedTodaySensor(SmsServiceCenterEntity, SensorEntity):
-    """The credits live sends used today, which the daily credit limit counts.
+    """The credits live sends used today, which the daily credit limit counts."""
 
-    Counted by the integration itself: known while the provider cannot be reached.
-    It starts again at 0 at midnight, in Home Assistant's time zone, when the
-    account starts the new day.
-    """
+    # Counted by the integration itself: known while the provider cannot be reached.
+    # It starts again at 0 at midnight, in Home Assistant's time zone, when the
+    # account starts the new day.
 
     @property
     def available(self) -> bool:
@@ -144,11 +143,10 @@ QUEUED_MESSAGES = SensorEntityDescription(
 
 
 class SmsServiceCenterQueuedMessagesSensor(SensorEntity):
-    """The number of messages waiting in the account's outbox.
+    """The number of messages waiting in the account's outbox."""
 
-    Known without the API, so it stays available while the account cannot be
-    reached: that is when messages wait.
-    """
+    # Known without the API, so it stays available while the account cannot be
+    # reached: that is when messages wait.
 
     _attr_has_entity_name = True
     _attr_should_poll = False

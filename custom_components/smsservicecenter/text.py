@@ -68,22 +68,18 @@ class SmsServiceCenterSendnameEntity(SmsServiceCenterEntity, TextEntity):
         super()._handle_coordinator_update()
 
     def _update_native_value(self) -> None:
-        """Show the account's sendname; unknown when there is none or it is too long for a state.
-
-        A sendname set on smsservicecenter.nl may break this integration's rules
-        (a space, an accent): it is shown as it is.
-        """
+        """Show the account's sendname; unknown when there is none or it is too long for a state."""
+        # A sendname set on smsservicecenter.nl may break this integration's rules
+        # (a space, an accent): it is shown as it is.
         sendname = self.coordinator.data.sendname or None
         if sendname is not None and len(sendname) > self.max:
             sendname = None
         self._attr_native_value = sendname
 
     async def async_set_value(self, value: str) -> None:
-        """Change the account's default sendname after checking it.
-
-        When the change is refused, the state is written again before raising,
-        so it shows the account's sendname rather than the refused value.
-        """
+        """Change the account's default sendname after checking it."""
+        # When the change is refused, the state is written again before raising,
+        # so it shows the account's sendname rather than the refused value.
         try:
             check_sendname(value)
             await self.coordinator.async_set_sendname(value)
