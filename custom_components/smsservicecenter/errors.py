@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Final
+from typing import Final, TypeGuard
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
@@ -39,7 +39,9 @@ def certainly_not_sent(err: BaseException) -> bool:
     return isinstance(err, SmsServiceCenterError) and not may_have_been_sent(err)
 
 
-def not_reached(err: SmsServiceCenterError) -> bool:
+def not_reached(
+    err: SmsServiceCenterError,
+) -> TypeGuard[SmsServiceCenterConnectionError]:
     """Return whether a request certainly never reached the provider: sending later is safe."""
     return (
         isinstance(err, SmsServiceCenterConnectionError)

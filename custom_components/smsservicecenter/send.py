@@ -18,6 +18,7 @@ from .api import (
     SENDNAME_PATTERN,
     SendResult,
     SmsServiceCenterAuthenticationError,
+    SmsServiceCenterConnectionError,
     SmsServiceCenterError,
     SmsServiceCenterInsufficientCreditsError,
     mask_phone_number,
@@ -146,11 +147,11 @@ async def async_send_sms(
             raise HomeAssistantError(
                 translation_domain=DOMAIN, translation_key="send_outcome_unknown"
             ) from err
-        if not not_reached(err) or not runtime.account.outbox.enabled:
-            async_start_reauth_if_refused(hass, entry, err)
-            raise translate_error(err) from err
-        await _async_queue(hass, entry, runtime.account, queued, err)
-        return outcome
+        if not_reached(err) and runtime.account.outbox.enabled:
+            await _async_queue(hass, entry, runtime.account, queued, err)
+            return outcome
+        async_start_reauth_if_refused(hass, entry, err)
+        raise translate_error(err) from err
     return SendOutcome(
         message_id=result.message_id,
         test_mode=result.test_mode,
@@ -190,7 +191,7 @@ async def _async_queue(
     entry: ConfigEntry,
     account: Account,
     message: QueuedMessage,
-    err: SmsServiceCenterError,
+    err: SmsServiceCenterConnectionError,
 ) -> None:
     """Put a message that certainly was not sent in the outbox, or raise why it cannot wait."""
     try:
@@ -209,7 +210,7 @@ async def _async_queue(
     LOGGER.warning(
         "An SMS could not reach SMS Service Center (%s); it waits in the outbox for "
         "up to %d minutes",
-        getattr(err, "reason", "not reached"),
+        err.reason,
         account.outbox.max_age // timedelta(minutes=1),
     )
     _async_tell_queued(hass, entry, account, "queued", message)
@@ -233,13 +234,14 @@ async def async_deliver_queued(
         return Delivery(Outcome.KEPT)
     except SmsServiceCenterError as err:
         async_start_reauth_if_refused(hass, entry, err)
-        if not_reached(err) or isinstance(err, SmsServiceCenterAuthenticationError):
+        if not_reached(err):
             LOGGER.debug("A queued SMS could not be sent yet: %s", err)
-            retry_after = getattr(err, "retry_after", None)
+            retry_after = err.retry_after
             return Delivery(
-                Outcome.KEPT,
-                timedelta(seconds=retry_after) if retry_after else None,
+                Outcome.KEPT, timedelta(seconds=retry_after) if retry_after else None
             )
+        if isinstance(err, SmsServiceCenterAuthenticationError):
+            return Delivery(Outcome.KEPT)
         if may_have_been_sent(err):
             LOGGER.warning(
                 "A queued SMS may have been sent (%s); it is not sent again", err
