@@ -15,7 +15,6 @@ from homeassistant.const import (
     CONF_API_TOKEN,
     CONF_NAME,
     CONF_URL,
-    Platform,
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
@@ -29,7 +28,6 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClien
 from syrupy.assertion import SnapshotAssertion
 from yarl import URL
 
-from custom_components.smsservicecenter import PLATFORMS
 from custom_components.smsservicecenter.const import (
     CONF_DEFAULT_COUNTRY,
     CONF_LOW_CREDITS_THRESHOLD,
@@ -172,21 +170,6 @@ def assert_no_requests(aioclient_mock: AiohttpClientMocker) -> Generator[None]:
         assert aioclient_mock.call_count == requests_before
 
 
-async def setup_integration(
-    hass: HomeAssistant, entry: MockConfigEntry, *platforms: Platform
-) -> None:
-    """Add an account and set it up: with only ``platforms``, when any are given.
-
-    Also waits for the history the history sensors read in the background.
-    """
-    entry.add_to_hass(hass)
-    with patch(
-        "custom_components.smsservicecenter.PLATFORMS", list(platforms) or PLATFORMS
-    ):
-        await hass.config_entries.async_setup(entry.entry_id)
-        await hass.async_block_till_done(wait_background_tasks=True)
-
-
 async def next_poll(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -280,17 +263,6 @@ def mock_api(aioclient_mock: AiohttpClientMocker) -> AiohttpClientMocker:
     """Answer every endpoint of the API with the documented success shapes."""
     mock_endpoints(aioclient_mock)
     return aioclient_mock
-
-
-@pytest.fixture
-async def init_integration(
-    hass: HomeAssistant,
-    mock_config_entry: MockConfigEntry,
-    mock_api: AiohttpClientMocker,
-) -> MockConfigEntry:
-    """Set up the integration with the mocked API and return its config entry."""
-    await setup_integration(hass, mock_config_entry)
-    return mock_config_entry
 
 
 @pytest.fixture

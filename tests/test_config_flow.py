@@ -42,6 +42,7 @@ from custom_components.smsservicecenter.const import (
     SUBENTRY_TYPE_RECIPIENT,
 )
 
+from . import setup_integration
 from .conftest import (
     BASE_URL,
     CREDITS_URL,
@@ -917,12 +918,15 @@ async def test_reauth_flow_checks_the_accounts_own_url(
 
 
 @pytest.mark.parametrize("token", [NEW_TOKEN, TOKEN], ids=["new_token", "same_token"])
+@pytest.mark.usefixtures("mock_api")
 async def test_reauth_flow_reloads_loaded_entry_once(
-    hass: HomeAssistant, init_integration: MockConfigEntry, token: str
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, token: str
 ) -> None:
     """A loaded account reloads exactly once, whether or not the token changed."""
-    assert init_integration.state is ConfigEntryState.LOADED
-    result = await init_integration.start_reauth_flow(hass)
+    await setup_integration(hass, mock_config_entry)
+
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    result = await mock_config_entry.start_reauth_flow(hass)
 
     with patch(
         "custom_components.smsservicecenter.async_setup_entry",
@@ -935,8 +939,8 @@ async def test_reauth_flow_reloads_loaded_entry_once(
 
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reauth_successful"
-    assert init_integration.data[CONF_API_TOKEN] == token
-    assert init_integration.state is ConfigEntryState.LOADED
+    assert mock_config_entry.data[CONF_API_TOKEN] == token
+    assert mock_config_entry.state is ConfigEntryState.LOADED
     assert len(setup_entry.mock_calls) == 1
 
 

@@ -32,6 +32,7 @@ from custom_components.smsservicecenter.const import (
 )
 from custom_components.smsservicecenter.storage import DAILY_USAGE_SAVE_DELAY
 
+from . import setup_integration
 from .conftest import (
     BASE_URL,
     ENTRY_ID,
@@ -42,7 +43,6 @@ from .conftest import (
     mock_endpoints,
     send_requests,
     send_sms,
-    setup_integration,
 )
 from .test_outbox import CONNECTION_REFUSED, queued_count, tick
 from .test_send_concurrency import held_answer, sent_json, spin_until, start_sends
@@ -151,10 +151,12 @@ async def test_send_over_the_limit_is_refused(
 @pytest.mark.freeze_time(MORNING)
 async def test_no_limit_by_default(
     hass: HomeAssistant,
-    init_integration: MockConfigEntry,
+    mock_config_entry: MockConfigEntry,
     mock_api: AiohttpClientMocker,
 ) -> None:
     """Test an account without the option counts the credits used but refuses nothing."""
+    await setup_integration(hass, mock_config_entry)
+
     for _ in range(5):
         await send_one(hass)
 

@@ -1,9 +1,11 @@
 """Tests for the message event entity of an SMS Service Center account."""
 
+from collections.abc import Generator
 from copy import deepcopy
 from pathlib import Path
 import re
 from typing import Any
+from unittest.mock import patch
 
 import aiohttp
 from aiohttp.client_reqrep import ConnectionKey
@@ -37,13 +39,8 @@ from custom_components.smsservicecenter.const import (
     SIGNAL_MESSAGE_EVENT,
 )
 
-from .conftest import (
-    ENTRY_ID,
-    RECIPIENT_NUMBER,
-    mock_endpoints,
-    send_sms,
-    setup_integration,
-)
+from . import setup_integration
+from .conftest import ENTRY_ID, RECIPIENT_NUMBER, mock_endpoints, send_sms
 
 EVENT_ENTITY_ID = "event.sms_service_center_messages"
 OTHER_NUMBER = "+31687654321"
@@ -55,6 +52,13 @@ CONNECTION_REFUSED = {
     )
 }
 PROVIDER_REFUSAL = {"json": {"status": "error", "message": "Blocked"}}
+
+
+@pytest.fixture
+def only_event_platform() -> Generator[None]:
+    """Set up only the event platform of an account."""
+    with patch("custom_components.smsservicecenter.PLATFORMS", [Platform.EVENT]):
+        yield
 
 
 def readme_automations() -> list[dict[str, Any]]:
@@ -118,7 +122,7 @@ async def restart_account(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     await hass.async_block_till_done()
 
 
-@pytest.mark.usefixtures("mock_api")
+@pytest.mark.usefixtures("only_event_platform", "mock_api")
 async def test_event_entity(
     hass: HomeAssistant,
     mock_config_entry: MockConfigEntry,
@@ -126,12 +130,12 @@ async def test_event_entity(
     snapshot: SnapshotAssertion,
 ) -> None:
     """Test the message event entity of an account, before any message."""
-    await setup_integration(hass, mock_config_entry, Platform.EVENT)
+    await setup_integration(hass, mock_config_entry)
 
     await snapshot_platform(hass, entity_registry, snapshot, mock_config_entry.entry_id)
 
 
-@pytest.mark.usefixtures("mock_api")
+@pytest.mark.usefixtures("only_event_platform", "mock_api")
 async def test_entity_id_ends_in_the_key(
     hass: HomeAssistant,
     mock_config_entry: MockConfigEntry,
@@ -141,7 +145,7 @@ async def test_entity_id_ends_in_the_key(
 
     Regenerating the entity ID (the frontend's "recreate entity IDs") keeps it.
     """
-    await setup_integration(hass, mock_config_entry, Platform.EVENT)
+    await setup_integration(hass, mock_config_entry)
 
     assert (state := hass.states.get(EVENT_ENTITY_ID))
     assert state.name == "SMS Service Center Message events"
@@ -150,7 +154,7 @@ async def test_entity_id_ends_in_the_key(
     assert entity_registry.async_regenerate_entity_id(entry) == EVENT_ENTITY_ID
 
 
-@pytest.mark.usefixtures("mock_api")
+@pytest.mark.usefixtures("only_event_platform", "mock_api")
 async def test_entity_id_in_a_dutch_home_assistant(
     hass: HomeAssistant, mock_config_entry: MockConfigEntry
 ) -> None:
@@ -160,13 +164,13 @@ async def test_entity_id_in_a_dutch_home_assistant(
     """
     hass.config.language = "nl"
 
-    await setup_integration(hass, mock_config_entry, Platform.EVENT)
+    await setup_integration(hass, mock_config_entry)
 
     assert (state := hass.states.get(EVENT_ENTITY_ID))
     assert state.name == "SMS Service Center Berichtgebeurtenissen"
 
 
-@pytest.mark.usefixtures("mock_api")
+@pytest.mark.usefixtures("only_event_platform", "mock_api")
 async def test_existing_entity_keeps_its_entity_id(
     hass: HomeAssistant,
     mock_config_entry: MockConfigEntry,
@@ -186,7 +190,7 @@ async def test_existing_entity_keeps_its_entity_id(
         translation_key="messages",
     )
 
-    await setup_integration(hass, mock_config_entry, Platform.EVENT)
+    await setup_integration(hass, mock_config_entry)
 
     entry = entity_registry.async_get(EVENT_ENTITY_ID)
     assert entry is not None
@@ -199,9 +203,13 @@ async def test_existing_entity_keeps_its_entity_id(
     assert state.name == "SMS Service Center Message events"
 
 
-@pytest.mark.usefixtures("init_integration")
-async def test_sent_event(hass: HomeAssistant) -> None:
+@pytest.mark.usefixtures("mock_api")
+async def test_sent_event(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
     """Test an accepted send fires `sent`, describing the message without its numbers."""
+    await setup_integration(hass, mock_config_entry)
+
     await send_sms(
         hass, recipients=[RECIPIENT_NUMBER, OTHER_NUMBER], message="Hello " * 30
     )
@@ -234,9 +242,13 @@ async def test_sent_event(hass: HomeAssistant) -> None:
     assert "687654321" not in str(attributes)
 
 
-@pytest.mark.usefixtures("init_integration")
-async def test_refused_send_fires_no_event(hass: HomeAssistant) -> None:
+@pytest.mark.usefixtures("mock_api")
+async def test_refused_send_fires_no_event(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
     """Test a send that does not go out fires nothing."""
+    await setup_integration(hass, mock_config_entry)
+
     with pytest.raises(ServiceValidationError):
         await send_sms(hass, recipients=["not a number"], message="Hello")
 
@@ -244,10 +256,14 @@ async def test_refused_send_fires_no_event(hass: HomeAssistant) -> None:
     assert state.state == STATE_UNKNOWN
 
 
-@pytest.mark.usefixtures("init_integration")
+@pytest.mark.usefixtures("mock_api")
 @pytest.mark.parametrize("event_type", ["queued", "expired", "failed"])
-async def test_outbox_events(hass: HomeAssistant, event_type: str) -> None:
+async def test_outbox_events(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, event_type: str
+) -> None:
     """Test the entity fires what the account's signal carries, such as the outbox's events."""
+    await setup_integration(hass, mock_config_entry)
+
     attributes: dict[str, Any] = {
         "message_id": None,
         "test_mode": False,
@@ -268,9 +284,13 @@ async def test_outbox_events(hass: HomeAssistant, event_type: str) -> None:
     assert state.attributes["message_id"] is None
 
 
-@pytest.mark.usefixtures("init_integration")
-async def test_other_accounts_signal_is_ignored(hass: HomeAssistant) -> None:
+@pytest.mark.usefixtures("mock_api")
+async def test_other_accounts_signal_is_ignored(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
     """Test the entity listens to its own account only."""
+    await setup_integration(hass, mock_config_entry)
+
     async_dispatcher_send(
         hass, SIGNAL_MESSAGE_EVENT.format("other"), "sent", {"message_id": "x"}
     )

@@ -22,6 +22,7 @@ from custom_components.smsservicecenter.const import (
     OUTBOX_RETRY_AFTER_SETUP,
 )
 
+from . import setup_integration
 from .conftest import (
     RECIPIENT_NUMBER,
     assert_no_requests,
@@ -30,7 +31,6 @@ from .conftest import (
     send_requests,
     send_sms,
     settle_sends,
-    setup_integration,
 )
 from .test_outbox import (
     CONNECTION_REFUSED,

@@ -44,6 +44,7 @@ from custom_components.smsservicecenter.const import (
     SIGNAL_MESSAGE_EVENT,
 )
 
+from . import setup_integration
 from .conftest import (
     ENTRY_ID,
     RECIPIENT_NUMBER,
@@ -53,7 +54,6 @@ from .conftest import (
     send_requests,
     send_sms,
     settle_sends,
-    setup_integration,
 )
 
 STORAGE_KEY = f"{DOMAIN}.{ENTRY_ID}.outbox"

@@ -22,6 +22,7 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClien
 from custom_components.smsservicecenter.const import CONF_ADVANCED, DOMAIN
 from custom_components.smsservicecenter.coordinator import async_remember_account_check
 
+from . import setup_integration
 from .conftest import (
     BASE_URL,
     NO_SENDNAME,
@@ -30,7 +31,6 @@ from .conftest import (
     load_json_fixture,
     mock_endpoints,
     next_poll,
-    setup_integration,
 )
 from .test_send_concurrency import held_answer, spin_until
 

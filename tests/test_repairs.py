@@ -16,6 +16,7 @@ from custom_components.smsservicecenter.issues import (
     test_mode_issue_id as mode_issue_id,
 )
 
+from . import setup_integration
 from .conftest import (
     RECIPIENT_NUMBER,
     credits_json,
@@ -23,7 +24,6 @@ from .conftest import (
     next_poll,
     send_requests,
     send_sms,
-    setup_integration,
 )
 
 if TYPE_CHECKING:
@@ -169,13 +169,16 @@ async def test_low_credits_issue_price_per_language(
     assert price in description
 
 
+@pytest.mark.usefixtures("mock_api")
 async def test_no_low_credits_issue(
     hass: HomeAssistant,
-    init_integration: MockConfigEntry,
+    mock_config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
 ) -> None:
     """Test a balance at or above the threshold raises no issue nor fetches packets."""
-    assert not low_credits_issue(hass, init_integration)
+    await setup_integration(hass, mock_config_entry)
+
+    assert not low_credits_issue(hass, mock_config_entry)
     assert not any(
         url.path.endswith("/packets") for _m, url, _d, _h in aioclient_mock.mock_calls
     )
@@ -243,22 +246,25 @@ async def test_packets_fetched_again_after_failure(
     assert issue.learn_more_url == CHECKOUT_URL.format("nano")
 
 
+@pytest.mark.usefixtures("mock_api")
 async def test_test_mode_issue(
     hass: HomeAssistant,
-    init_integration: MockConfigEntry,
+    mock_config_entry: MockConfigEntry,
     issue_registry: ir.IssueRegistry,
 ) -> None:
     """Test the test mode notice is shown while sends are answered in test mode."""
-    issue_id = mode_issue_id(init_integration)
+    await setup_integration(hass, mock_config_entry)
 
-    async_update_test_mode_issue(hass, init_integration, True)
+    issue_id = mode_issue_id(mock_config_entry)
+
+    async_update_test_mode_issue(hass, mock_config_entry, True)
 
     issue = issue_registry.async_get_issue(DOMAIN, issue_id)
     assert issue
     assert issue.translation_key == "test_mode"
     assert issue.translation_placeholders == {"account": "SMS Service Center"}
 
-    async_update_test_mode_issue(hass, init_integration, False)
+    async_update_test_mode_issue(hass, mock_config_entry, False)
 
     assert not issue_registry.async_get_issue(DOMAIN, issue_id)
 
@@ -322,18 +328,21 @@ async def test_test_mode_survives_restart(
     assert len(send_requests(aioclient_mock)) == 1
 
 
+@pytest.mark.usefixtures("mock_api")
 async def test_test_mode_stored_after_send(
     hass: HomeAssistant,
-    init_integration: MockConfigEntry,
+    mock_config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
     hass_storage: dict[str, Any],
 ) -> None:
     """Test a send answered in test mode is remembered in the account's store."""
+    await setup_integration(hass, mock_config_entry)
+
     mock_endpoints(aioclient_mock, send=send_json(True))
 
     await send_sms(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
 
-    assert stored_test_mode(hass_storage, init_integration) is True
+    assert stored_test_mode(hass_storage, mock_config_entry) is True
 
 
 @pytest.mark.usefixtures("mock_api")

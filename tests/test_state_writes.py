@@ -18,6 +18,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
+from . import setup_integration
 from .conftest import (
     RECIPIENT_NUMBER,
     credits_json,
@@ -39,14 +40,18 @@ EVENT = "event.sms_service_center_messages"
 
 
 @pytest.fixture
-def state_writes(
-    hass: HomeAssistant, entity_registry_enabled_by_default: None, init_integration: Any
+async def state_writes(
+    hass: HomeAssistant,
+    entity_registry_enabled_by_default: None,
+    mock_config_entry: MockConfigEntry,
+    mock_api: AiohttpClientMocker,
 ) -> Counter[str]:
     """Count the states written per entity ID once the account is set up.
 
     Every entity is enabled, the history sensors too. A state counts when it
     changed, and when it was only reported again.
     """
+    await setup_integration(hass, mock_config_entry)
     writes: Counter[str] = Counter()
 
     @callback
