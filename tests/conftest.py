@@ -3,8 +3,6 @@
 from collections.abc import Generator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-import json
-from pathlib import Path
 from typing import Any
 from unittest.mock import AsyncMock, PropertyMock, patch
 
@@ -22,6 +20,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
+    load_json_object_fixture,
 )
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
@@ -51,15 +50,8 @@ SEND_URL = f"{BASE_URL}api/v2/send"
 HISTORY_URL = f"{BASE_URL}api/v2/history"
 PACKETS_URL = f"{BASE_URL}api/packets"
 
-FIXTURES = Path(__file__).parent / "fixtures"
-
 # The sendname endpoint's answer for an account without a default sendname.
 NO_SENDNAME = {"status": "error", "message": "Invalid request"}
-
-
-def load_json_fixture(name: str) -> Any:
-    """Return the parsed content of a JSON file in tests/fixtures."""
-    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
 
 
 def credits_json(balance: int) -> dict[str, Any]:
@@ -108,11 +100,14 @@ def mock_endpoints(
     answers and the requests recorded before are dropped.
     """
     aioclient_mock.clear_requests()
+    # Not async_load_json_object_fixture: in its executor thread it looks for
+    # tests/fixtures next to concurrent/futures, not next to the calling test.
     aioclient_mock.get(
-        CREDITS_URL, **(credits_ or {"json": load_json_fixture("credits.json")})
+        CREDITS_URL, **(credits_ or {"json": load_json_object_fixture("credits.json")})
     )
     aioclient_mock.get(
-        SENDNAME_URL, **(sendname or {"json": load_json_fixture("sendname.json")})
+        SENDNAME_URL,
+        **(sendname or {"json": load_json_object_fixture("sendname.json")}),
     )
     aioclient_mock.post(
         SENDNAME_URL,
@@ -126,11 +121,13 @@ def mock_endpoints(
             json={"status": "success", "details": details},
         )
     aioclient_mock.get(
-        HISTORY_URL, **(history or {"json": load_json_fixture("history.json")})
+        HISTORY_URL, **(history or {"json": load_json_object_fixture("history.json")})
     )
-    aioclient_mock.post(SEND_URL, **(send or {"json": load_json_fixture("send.json")}))
+    aioclient_mock.post(
+        SEND_URL, **(send or {"json": load_json_object_fixture("send.json")})
+    )
     aioclient_mock.get(
-        PACKETS_URL, **(packets or {"json": load_json_fixture("packets.json")})
+        PACKETS_URL, **(packets or {"json": load_json_object_fixture("packets.json")})
     )
 
 

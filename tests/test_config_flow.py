@@ -22,7 +22,10 @@ from homeassistant.const import CONF_API_TOKEN, CONF_NAME, CONF_URL
 from homeassistant.data_entry_flow import FlowResultType, section
 from homeassistant.helpers.selector import NumberSelector
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    load_json_object_fixture,
+)
 
 from custom_components.smsservicecenter import async_setup_entry, config_flow
 from custom_components.smsservicecenter.api import (
@@ -50,7 +53,6 @@ from .conftest import (
     RECIPIENT_NUMBER,
     RECIPIENT_SUBENTRY_ID,
     TOKEN,
-    load_json_fixture,
 )
 
 if TYPE_CHECKING:
@@ -104,21 +106,29 @@ API_ERRORS = [
 
 
 def _mock_account(
-    aioclient_mock: AiohttpClientMocker, base_url: str = BASE_URL
+    aioclient_mock: AiohttpClientMocker,
+    base_url: str = BASE_URL,
+    *,
+    sendname: dict[str, Any] | None = None,
 ) -> None:
-    """Answer the credits and sendname calls the flow makes, at ``base_url``."""
+    """Answer the credits and sendname calls the flow makes, at ``base_url``.
+
+    The sendname call gets ``sendname`` when given, else the account's default sendname.
+    """
     aioclient_mock.get(
-        f"{base_url}api/v2/credits", json=load_json_fixture("credits.json")
+        f"{base_url}api/v2/credits", json=load_json_object_fixture("credits.json")
     )
     aioclient_mock.get(
-        f"{base_url}api/v2/sendname", json=load_json_fixture("sendname.json")
+        f"{base_url}api/v2/sendname",
+        json=load_json_object_fixture("sendname.json")
+        if sendname is None
+        else sendname,
     )
 
 
 def _mock_account_without_sendname(aioclient_mock: AiohttpClientMocker) -> None:
     """Answer the credits call, and the sendname call as for an account without one."""
-    aioclient_mock.get(CREDITS_URL, json=load_json_fixture("credits.json"))
-    aioclient_mock.get(f"{BASE_URL}api/v2/sendname", json=NO_SENDNAME)
+    _mock_account(aioclient_mock, sendname=NO_SENDNAME)
 
 
 def _mock_failing_account(
@@ -501,10 +511,8 @@ async def test_user_flow_sendname_error(
     hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
 ) -> None:
     """An error answer of the sendname endpoint other than "no sendname" is shown."""
-    aioclient_mock.get(CREDITS_URL, json=load_json_fixture("credits.json"))
-    aioclient_mock.get(
-        f"{BASE_URL}api/v2/sendname",
-        json={"status": "error", "message": "Unknown account"},
+    _mock_account(
+        aioclient_mock, sendname={"status": "error", "message": "Unknown account"}
     )
 
     result = await _submit_user_flow(hass)
@@ -896,12 +904,7 @@ async def test_reauth_flow_checks_the_accounts_own_url(
         data={CONF_API_TOKEN: TOKEN, CONF_URL: LOCAL_URL},
     )
     entry.add_to_hass(hass)
-    aioclient_mock.get(
-        f"{LOCAL_URL}api/v2/credits", json=load_json_fixture("credits.json")
-    )
-    aioclient_mock.get(
-        f"{LOCAL_URL}api/v2/sendname", json=load_json_fixture("sendname.json")
-    )
+    _mock_account(aioclient_mock, LOCAL_URL)
 
     result = await REAUTH.submit(hass, entry)
     await hass.async_block_till_done()

@@ -17,7 +17,10 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    load_json_object_fixture,
+)
 from pytest_homeassistant_custom_component.test_util.aiohttp import (
     AiohttpClientMocker,
     AiohttpClientMockResponse,
@@ -34,7 +37,6 @@ from .conftest import (
     RECIPIENT_NUMBER,
     assert_reauth_started,
     credits_json,
-    load_json_fixture,
     mock_endpoints,
     send_requests,
     send_sms,
@@ -60,6 +62,15 @@ def held_answer(
         return AiohttpClientMockResponse(method, url, json=json(number))
 
     return answer, received
+
+
+def fixture_json(filename: str) -> Callable[[int], dict[str, Any]]:
+    """Return what ``held_answer`` takes to answer every request with a file of tests/fixtures."""
+
+    def json(_number: int) -> dict[str, Any]:
+        return load_json_object_fixture(filename)
+
+    return json
 
 
 def sent_json(number: int) -> dict[str, Any]:
@@ -471,9 +482,7 @@ async def test_sends_during_a_poll_still_count(
     await setup_integration(hass, mock_config_entry)
 
     release = asyncio.Event()
-    history_answer, history_reads = held_answer(
-        release, lambda _number: load_json_fixture("history.json")
-    )
+    history_answer, history_reads = held_answer(release, fixture_json("history.json"))
     mock_endpoints(aioclient_mock, history={"side_effect": history_answer})
     coordinator = mock_config_entry.runtime_data.coordinator
 

@@ -16,6 +16,7 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
+    load_json_object_fixture,
     snapshot_platform,
 )
 
@@ -25,7 +26,6 @@ from . import setup_integration
 from .conftest import (
     NO_SENDNAME,
     assert_reauth_started,
-    load_json_fixture,
     mock_endpoints,
     next_poll,
     sendname_requests,
@@ -145,7 +145,7 @@ async def test_no_default_sendname(
 @pytest.mark.parametrize(
     "sendname",
     [
-        {"json": load_json_fixture("sendname.json")},
+        {"json": load_json_object_fixture("sendname.json")},
         # A sendname can be set on an account that has none yet.
         {"json": NO_SENDNAME},
     ],
