@@ -238,7 +238,7 @@ async def test_fallback_when_not_sent(
     await send_sms(hass, recipients=["0612345678"], message="Queued")
     assert (state := hass.states.get(MESSAGES))
     assert state.attributes["event_type"] == "queued"
-    assert calls == []
+    assert not calls
 
     mock_endpoints(aioclient_mock, send=retry)
     await tick(hass, freezer, OUTBOX_RETRY_MIN)
@@ -275,4 +275,4 @@ async def test_no_fallback_for_a_restored_event(hass: HomeAssistant) -> None:
 
     assert (state := hass.states.get(MESSAGES))
     assert state.attributes["event_type"] == "failed"
-    assert calls == []
+    assert not calls

@@ -181,11 +181,13 @@ async def _start_user_flow(hass: HomeAssistant) -> ConfigFlowResult:
 
 
 async def _submit_user_flow(
-    hass: HomeAssistant, user_input: dict[str, Any] = USER_INPUT
+    hass: HomeAssistant, user_input: dict[str, Any] | None = None
 ) -> ConfigFlowResult:
-    """Start the user flow, submit ``user_input`` on its form and return the result."""
+    """Start the user flow, submit ``user_input`` (USER_INPUT when not given) on its form."""
     result = await _start_user_flow(hass)
-    return await hass.config_entries.flow.async_configure(result["flow_id"], user_input)
+    return await hass.config_entries.flow.async_configure(
+        result["flow_id"], USER_INPUT if user_input is None else user_input
+    )
 
 
 async def _start_recipient_flow(

@@ -442,7 +442,7 @@ async def test_send_may_have_been_sent(
     assert exc_info.value.translation_domain == DOMAIN
     assert exc_info.value.translation_key == "send_outcome_unknown"
     assert state.requests.count(SEND_REQUEST) == 1
-    assert state.messages == []
+    assert not state.messages
     # The account was polled again, so the sensors help to check what happened.
     assert CREDITS_REQUEST in state.requests[state.requests.index(SEND_REQUEST) :]
 

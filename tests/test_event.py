@@ -328,7 +328,7 @@ async def test_readme_automation_runs_for_new_events_only(
     await setup_integration(hass, mock_config_entry)
     await setup_automation(hass, automation)
     await reload_account(hass, mock_config_entry)
-    assert runs == []
+    assert not runs
 
     # A message queued while the API cannot be reached, refused when it is tried again.
     mock_endpoints(aioclient_mock, send=CONNECTION_REFUSED)

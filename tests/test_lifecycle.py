@@ -185,7 +185,7 @@ async def test_retry_interrupted_before_its_request_stays_queued(
     release.set()
     await hass.async_block_till_done(wait_background_tasks=True)
 
-    assert send_requests(aioclient_mock) == []
+    assert not send_requests(aioclient_mock)
     assert len(outbox.messages) == 1
     assert len(stored_messages(hass_storage)) == 1
 
@@ -207,13 +207,13 @@ async def test_full_disk_before_a_retry_sends_nothing_now(
         "homeassistant.helpers.storage.Store._async_write_data", side_effect=FULL_DISK
     ):
         await tick(hass, freezer, timedelta(seconds=30))
-    assert send_requests(aioclient_mock) == []
+    assert not send_requests(aioclient_mock)
     assert len(stored_messages(hass_storage)) == 1
     assert queued_count(hass) == 1
 
     await tick(hass, freezer, timedelta(minutes=1))
     assert len(send_requests(aioclient_mock)) == 1
-    assert stored_messages(hass_storage) == []
+    assert not stored_messages(hass_storage)
 
 
 @pytest.mark.usefixtures("freezer")
@@ -307,7 +307,7 @@ async def test_retry_after_is_honoured_through_polls(
     await entry.runtime_data.coordinator.async_refresh()
     await settle_sends(hass)
     await tick(hass, freezer, timedelta(minutes=5))
-    assert send_requests(aioclient_mock) == []
+    assert not send_requests(aioclient_mock)
 
     await tick(hass, freezer, timedelta(minutes=5))
     assert len(send_requests(aioclient_mock)) == 1
@@ -339,7 +339,7 @@ async def test_send_cancelled_while_reading_the_balance_holds_nothing(
     budget = entry.runtime_data.account.budget
     assert budget.daily.left(budget.today()) == 5
     assert budget.ledger.available == 10
-    assert send_requests(aioclient_mock) == []
+    assert not send_requests(aioclient_mock)
 
 
 @pytest.mark.parametrize(

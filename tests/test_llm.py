@@ -225,14 +225,14 @@ async def test_no_tools_without_a_loaded_account(
     hass: HomeAssistant, mock_config_entry: MockConfigEntry
 ) -> None:
     """Test nothing is offered before an account loads, and after it unloads."""
-    assert await our_tools(hass) == {}
+    assert not await our_tools(hass)
 
     await setup_integration(hass, mock_config_entry)
     expose(hass, ALICE)
     assert list(await our_tools(hass)) == [SEND_TOOL, CREDITS_TOOL]
 
     await hass.config_entries.async_unload(ENTRY_ID)
-    assert await our_tools(hass) == {}
+    assert not await our_tools(hass)
 
 
 @pytest.mark.usefixtures("mock_api")
@@ -253,7 +253,7 @@ async def test_other_apis_get_no_tools(
 
     tools = await llm_component.async_get_tools(hass, llm_context, "other")
 
-    assert [tool.name for tool in tools.tools if tool.integration == DOMAIN] == []
+    assert not [tool.name for tool in tools.tools if tool.integration == DOMAIN]
 
 
 async def test_send_message(
@@ -335,7 +335,7 @@ async def test_send_refuses_what_is_not_offered(
     with assert_no_requests(mock_api), pytest.raises(probatio.Invalid):
         await call(hass, SEND_TOOL, recipient=recipient_name, message="Hi")
 
-    assert send_requests(mock_api) == []
+    assert not send_requests(mock_api)
 
 
 @pytest.mark.parametrize(
@@ -381,7 +381,7 @@ async def test_refused_send(
     result = await call(hass, SEND_TOOL, recipient="Alice", message=message)
 
     assert result == llm.ToolResult(data={"error": error}, error=True)
-    assert send_requests(aioclient_mock) == []
+    assert not send_requests(aioclient_mock)
     assert (state := hass.states.get("event.sms_service_center_messages"))
     assert state.state == STATE_UNKNOWN
 
@@ -432,7 +432,7 @@ async def test_send_after_the_account_unloaded(
         },
         error=True,
     )
-    assert send_requests(mock_api) == []
+    assert not send_requests(mock_api)
 
 
 async def test_two_accounts(

@@ -607,7 +607,7 @@ async def test_legacy_notify_removed_with_entry(
         await hass.services.async_call(
             NOTIFY_DOMAIN, ALICE_SERVICE, {ATTR_MESSAGE: "Hi"}, blocking=True
         )
-    assert send_requests(mock_api) == []
+    assert not send_requests(mock_api)
 
 
 @pytest.mark.parametrize("expected_lingering_timers", [True])

@@ -245,7 +245,7 @@ async def test_setup_right_after_a_config_flow_asks_nothing_again(
 
     await setup_integration(hass, mock_config_entry)
 
-    assert requested_paths(aioclient_mock) == []
+    assert not requested_paths(aioclient_mock)
     assert (state := hass.states.get(CREDITS_ENTITY_ID))
     assert state.state == "42"
     coordinator = mock_config_entry.runtime_data.coordinator

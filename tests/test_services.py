@@ -326,7 +326,7 @@ async def test_insufficient_credits(
 
     assert exc_info.value.translation_key == "insufficient_credits"
     assert credits_requests(aioclient_mock) == 1
-    assert send_requests(aioclient_mock) == []
+    assert not send_requests(aioclient_mock)
     assert (state := hass.states.get("sensor.sms_service_center_credits"))
     assert state.state == "3"
 
@@ -350,7 +350,7 @@ async def test_insufficient_credits_for_one(
         "credits_estimate": "1",
         "credits": "0",
     }
-    assert send_requests(aioclient_mock) == []
+    assert not send_requests(aioclient_mock)
 
 
 async def test_test_mode_skips_credit_check(
@@ -390,7 +390,7 @@ async def test_test_mode_skips_credit_check(
     with pytest.raises(ServiceValidationError) as exc_info:
         await send_sms(hass, recipients=["+31612345678"], message=LONG_MESSAGE)
     assert exc_info.value.translation_key == "insufficient_credits"
-    assert send_requests(aioclient_mock) == []
+    assert not send_requests(aioclient_mock)
 
 
 async def test_credits_topped_up_since_last_poll(
@@ -424,7 +424,7 @@ async def test_credits_check_fails(
         await send_sms(hass, recipients=["+31612345678"], message=LONG_MESSAGE)
 
     assert exc_info.value.translation_key == "cannot_connect"
-    assert send_requests(aioclient_mock) == []
+    assert not send_requests(aioclient_mock)
 
 
 @pytest.mark.parametrize(
