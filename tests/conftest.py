@@ -184,7 +184,7 @@ async def settle_sends(hass: HomeAssistant) -> None:
     await hass.async_block_till_done(wait_background_tasks=True)
 
 
-async def send_sms(
+async def call_send_sms_action(
     hass: HomeAssistant, config_entry_id: str = ENTRY_ID, **data: Any
 ) -> Any:
     """Call the send_sms action for an account and return its response."""

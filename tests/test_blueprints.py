@@ -30,9 +30,9 @@ from . import setup_integration
 from .conftest import (
     ENTRY_ID,
     RECIPIENT_NUMBER,
+    call_send_sms_action,
     mock_endpoints,
     send_requests,
-    send_sms,
 )
 
 BLUEPRINTS = Path(__file__).parent.parent / "blueprints" / "automation" / DOMAIN
@@ -233,9 +233,9 @@ async def test_fallback_when_not_sent(
     mock_endpoints(aioclient_mock)
     await setup_integration(hass, account(outbox_minutes))
     calls = await not_sent_automation(hass)
-    await send_sms(hass, recipients=["0612345678"], message="Sent")
+    await call_send_sms_action(hass, recipients=["0612345678"], message="Sent")
     mock_endpoints(aioclient_mock, send=RATE_LIMITED)
-    await send_sms(hass, recipients=["0612345678"], message="Queued")
+    await call_send_sms_action(hass, recipients=["0612345678"], message="Queued")
     assert (state := hass.states.get(MESSAGES))
     assert state.attributes["event_type"] == "queued"
     assert not calls

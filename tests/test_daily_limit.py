@@ -39,10 +39,10 @@ from .conftest import (
     RECIPIENT_NUMBER,
     TOKEN,
     assert_no_requests,
+    call_send_sms_action,
     credits_json,
     mock_endpoints,
     send_requests,
-    send_sms,
 )
 from .test_outbox import CONNECTION_REFUSED, queued_count, tick
 from .test_send_concurrency import held_answer, sent_json, spin_until, start_sends
@@ -87,7 +87,7 @@ async def setup_limited(
 
 async def send_one(hass: HomeAssistant, *recipients: str) -> Any:
     """Send a one-part message to ``recipients`` (the recipient of the tests by default)."""
-    return await send_sms(
+    return await call_send_sms_action(
         hass, recipients=list(recipients or [RECIPIENT_NUMBER]), message="Alarm"
     )
 

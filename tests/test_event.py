@@ -40,7 +40,7 @@ from custom_components.smsservicecenter.const import (
 )
 
 from . import setup_integration
-from .conftest import ENTRY_ID, RECIPIENT_NUMBER, mock_endpoints, send_sms
+from .conftest import ENTRY_ID, RECIPIENT_NUMBER, call_send_sms_action, mock_endpoints
 
 EVENT_ENTITY_ID = "event.sms_service_center_messages"
 OTHER_NUMBER = "+31687654321"
@@ -210,7 +210,7 @@ async def test_sent_event(
     """Test an accepted send fires `sent`, describing the message without its numbers."""
     await setup_integration(hass, mock_config_entry)
 
-    await send_sms(
+    await call_send_sms_action(
         hass, recipients=[RECIPIENT_NUMBER, OTHER_NUMBER], message="Hello " * 30
     )
 
@@ -250,7 +250,7 @@ async def test_refused_send_fires_no_event(
     await setup_integration(hass, mock_config_entry)
 
     with pytest.raises(ServiceValidationError):
-        await send_sms(hass, recipients=["not a number"], message="Hello")
+        await call_send_sms_action(hass, recipients=["not a number"], message="Hello")
 
     assert (state := hass.states.get(EVENT_ENTITY_ID))
     assert state.state == STATE_UNKNOWN
@@ -332,7 +332,7 @@ async def test_readme_automation_runs_for_new_events_only(
 
     # A message queued while the API cannot be reached, refused when it is tried again.
     mock_endpoints(aioclient_mock, send=CONNECTION_REFUSED)
-    await send_sms(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
+    await call_send_sms_action(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
     mock_endpoints(aioclient_mock, send=PROVIDER_REFUSAL)
     freezer.tick(OUTBOX_RETRY_MIN)
     async_fire_time_changed(hass)
@@ -372,12 +372,12 @@ async def test_readme_trigger_fires_for_every_new_event(
     assert (state := hass.states.get(EVENT_ENTITY_ID))
     assert state.state == STATE_UNKNOWN
 
-    await send_sms(hass, recipients=[RECIPIENT_NUMBER], message="First")
+    await call_send_sms_action(hass, recipients=[RECIPIENT_NUMBER], message="First")
     assert len(runs) == 1
 
     await reload_account(hass, mock_config_entry)
     await restart_account(hass, mock_config_entry)
     assert len(runs) == 1
 
-    await send_sms(hass, recipients=[RECIPIENT_NUMBER], message="Second")
+    await call_send_sms_action(hass, recipients=[RECIPIENT_NUMBER], message="Second")
     assert len(runs) == 2

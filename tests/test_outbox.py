@@ -49,10 +49,10 @@ from .conftest import (
     ENTRY_ID,
     RECIPIENT_NUMBER,
     assert_reauth_started,
+    call_send_sms_action,
     credits_json,
     mock_endpoints,
     send_requests,
-    send_sms,
     settle_sends,
 )
 
@@ -139,7 +139,7 @@ async def queue_message(
 ) -> Any:
     """Send while the API cannot be reached; return the action's response."""
     mock_endpoints(aioclient_mock, send=CONNECTION_REFUSED)
-    return await send_sms(hass, recipients=["0612345678"], message=message)
+    return await call_send_sms_action(hass, recipients=["0612345678"], message=message)
 
 
 async def tick(
@@ -167,7 +167,7 @@ async def test_send_is_queued(
     await setup_integration(hass, account())
     mock_endpoints(aioclient_mock, send=failure)
 
-    response = await send_sms(
+    response = await call_send_sms_action(
         hass, recipients=["0612345678", "+31687654321"], message="Hello"
     )
 
@@ -229,7 +229,7 @@ async def test_may_have_been_sent_is_not_queued(
     mock_endpoints(aioclient_mock, send=MAY_HAVE_BEEN_SENT)
 
     with pytest.raises(HomeAssistantError) as exc_info:
-        await send_sms(hass, recipients=["0612345678"], message="Hello")
+        await call_send_sms_action(hass, recipients=["0612345678"], message="Hello")
 
     assert exc_info.value.translation_key == "send_outcome_unknown"
     assert queued_count(hass) == 0
@@ -247,7 +247,7 @@ async def test_outbox_off(
     mock_endpoints(aioclient_mock, send=CONNECTION_REFUSED)
 
     with pytest.raises(HomeAssistantError, match="busy or unavailable") as exc_info:
-        await send_sms(hass, recipients=["0612345678"], message="Hello")
+        await call_send_sms_action(hass, recipients=["0612345678"], message="Hello")
 
     assert exc_info.value.translation_key == "cannot_connect"
     assert queued_count(hass) == 0
@@ -968,7 +968,7 @@ async def test_retry_needs_the_credits_of_all_recipients(
     entry = account()
     await setup_integration(hass, entry)
     mock_endpoints(aioclient_mock, send=CONNECTION_REFUSED)
-    response = await send_sms(
+    response = await call_send_sms_action(
         hass, recipients=["0612345678", "+31687654321"], message="Hello"
     )
     assert response["credits_estimate"] == 2

@@ -26,9 +26,9 @@ from .conftest import (
     ENTRY_ID,
     RECIPIENT_NUMBER,
     RECIPIENT_SUBENTRY_ID,
+    call_send_sms_action,
     mock_endpoints,
     send_requests,
-    send_sms,
 )
 from .test_send_concurrency import held_answer, sent_json, spin_until
 
@@ -85,7 +85,7 @@ async def test_recipient_added_while_a_send_is_in_flight(
     send_answer, sends = held_answer(release, sent_json)
     mock_endpoints(aioclient_mock, send={"side_effect": send_answer})
     sending = asyncio.create_task(
-        send_sms(hass, recipients=[RECIPIENT_NUMBER], message="In flight")
+        call_send_sms_action(hass, recipients=[RECIPIENT_NUMBER], message="In flight")
     )
     await spin_until(lambda: len(sends) == 1)
 

@@ -19,11 +19,11 @@ from custom_components.smsservicecenter.issues import (
 from . import setup_integration
 from .conftest import (
     RECIPIENT_NUMBER,
+    call_send_sms_action,
     credits_json,
     mock_endpoints,
     next_poll,
     send_requests,
-    send_sms,
 )
 
 if TYPE_CHECKING:
@@ -308,14 +308,14 @@ async def test_test_mode_survives_restart(
     assert mock_config_entry.runtime_data.account.store.test_mode
     assert issue_registry.async_get_issue(DOMAIN, issue_id)
 
-    await send_sms(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
+    await call_send_sms_action(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
     await hass.async_block_till_done(wait_background_tasks=True)
 
     assert len(send_requests(aioclient_mock)) == 1
     assert issue_registry.async_get_issue(DOMAIN, issue_id)
 
     mock_endpoints(aioclient_mock, credits_=credits_json(0), send=send_json(False))
-    await send_sms(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
+    await call_send_sms_action(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
     await hass.async_block_till_done(wait_background_tasks=True)
 
     assert len(send_requests(aioclient_mock)) == 1
@@ -323,7 +323,7 @@ async def test_test_mode_survives_restart(
     assert stored_test_mode(hass_storage, mock_config_entry) is False
     assert not issue_registry.async_get_issue(DOMAIN, issue_id)
     with pytest.raises(ServiceValidationError) as exc_info:
-        await send_sms(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
+        await call_send_sms_action(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
     assert exc_info.value.translation_key == "insufficient_credits"
     assert len(send_requests(aioclient_mock)) == 1
 
@@ -340,7 +340,7 @@ async def test_test_mode_stored_after_send(
 
     mock_endpoints(aioclient_mock, send=send_json(True))
 
-    await send_sms(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
+    await call_send_sms_action(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
 
     assert stored_test_mode(hass_storage, mock_config_entry) is True
 

@@ -36,10 +36,10 @@ from .conftest import (
     ENTRY_ID,
     RECIPIENT_NUMBER,
     assert_reauth_started,
+    call_send_sms_action,
     credits_json,
     mock_endpoints,
     send_requests,
-    send_sms,
     settle_sends,
 )
 
@@ -105,7 +105,9 @@ def start_sends(hass: HomeAssistant, count: int) -> list[asyncio.Task[Any]]:
     """Start ``count`` one-credit sends through the action, concurrently."""
     return [
         asyncio.create_task(
-            send_sms(hass, recipients=[RECIPIENT_NUMBER], message=f"Alarm {number}")
+            call_send_sms_action(
+                hass, recipients=[RECIPIENT_NUMBER], message=f"Alarm {number}"
+            )
         )
         for number in range(count)
     ]
@@ -189,7 +191,7 @@ async def test_refresh_never_gives_back_credits_spent_since_it_started(
 
     poll = hass.async_create_task(coordinator.async_refresh())
     await spin_until(lambda: len(balance_reads) == 1)
-    await send_sms(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
+    await call_send_sms_action(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
     release.set()
     await poll
 
@@ -225,7 +227,7 @@ async def test_provider_refusal_for_credits(
     mock_endpoints(aioclient_mock, credits_=credits_json(0), send={"json": refusal})
 
     with pytest.raises(ServiceValidationError) as exc_info:
-        await send_sms(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
+        await call_send_sms_action(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
 
     assert exc_info.value.translation_key == "insufficient_credits"
     assert exc_info.value.translation_placeholders == {
@@ -256,7 +258,7 @@ async def test_numbers_are_normalised_in_the_executor(
     with patch(
         "custom_components.smsservicecenter.send.normalize_phone_numbers", normalize
     ):
-        await send_sms(hass, recipients=["+595 981 123456"], message="Hola")
+        await call_send_sms_action(hass, recipients=["+595 981 123456"], message="Hola")
 
     assert threads
     assert loop_thread not in threads
@@ -347,7 +349,7 @@ async def test_unexpected_send_failure_stays_booked(
         patch.object(runtime_data.client, "send", side_effect=RuntimeError("bug")),
         pytest.raises(RuntimeError, match="bug"),
     ):
-        await send_sms(hass, recipients=[RECIPIENT_NUMBER], message="Alarm")
+        await call_send_sms_action(hass, recipients=[RECIPIENT_NUMBER], message="Alarm")
 
     assert runtime_data.coordinator.ledger.available == 249
     assert runtime_data.account.budget.daily.used == 1
@@ -376,7 +378,7 @@ async def test_refusal_when_the_balance_cannot_be_read(
     )
 
     with pytest.raises(ServiceValidationError) as exc_info:
-        await send_sms(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
+        await call_send_sms_action(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
 
     assert exc_info.value.translation_placeholders == {
         "credits_estimate": "1",
@@ -398,7 +400,7 @@ async def test_balance_read_after_sends_may_fail(
     caplog.set_level(logging.DEBUG, logger="custom_components.smsservicecenter")
     mock_endpoints(aioclient_mock, credits_={"status": 503})
 
-    await send_sms(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
+    await call_send_sms_action(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
     await settle_sends(hass)
 
     assert credits_requests(aioclient_mock) == 1
@@ -418,7 +420,7 @@ async def test_packets_fetched_when_sends_make_the_balance_low(
 
     mock_endpoints(aioclient_mock, credits_=credits_json(5))
 
-    await send_sms(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
+    await call_send_sms_action(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
     # On the send path the packet list is not fetched.
     assert not any("packets" in str(call[1]) for call in aioclient_mock.mock_calls)
     await settle_sends(hass)
@@ -488,7 +490,7 @@ async def test_sends_during_a_poll_still_count(
 
     poll = hass.async_create_task(coordinator.async_refresh())
     await spin_until(lambda: len(history_reads) == 1)
-    await send_sms(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
+    await call_send_sms_action(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
     sent_at = (
         coordinator.data.history.last_message_sent if coordinator.data.history else None
     )

@@ -34,11 +34,11 @@ from .conftest import (
     TOKEN,
     assert_no_requests,
     assert_reauth_started,
+    call_send_sms_action,
     credits_json,
     history_details,
     mock_endpoints,
     send_requests,
-    send_sms,
     send_tokens,
     sendname_requests,
     settle_sends,
@@ -92,7 +92,7 @@ async def test_send_sms(
     """Test one request sends to all normalised, de-duplicated recipients."""
     await setup_integration(hass, mock_config_entry)
 
-    response = await send_sms(
+    response = await call_send_sms_action(
         hass,
         recipients=["+31612345678", "0687654321", "06 12 34 56 78"],
         message="The washing machine is done.",
@@ -157,7 +157,7 @@ async def test_send_sms_counts_segments(
     """Test the response tells the encoding, segments and the credits it costs."""
     await setup_integration(hass, mock_config_entry)
 
-    response = await send_sms(hass, recipients=recipients, message=message)
+    response = await call_send_sms_action(hass, recipients=recipients, message=message)
 
     assert response is not None
     assert (
@@ -178,7 +178,7 @@ async def test_send_sms_refreshes_credits(
 
     mock_endpoints(aioclient_mock, credits_=credits_json(249))
 
-    await send_sms(hass, recipients=["+31612345678"], message="Hello")
+    await call_send_sms_action(hass, recipients=["+31612345678"], message="Hello")
     await hass.async_block_till_done(wait_background_tasks=True)
 
     assert (state := hass.states.get("sensor.sms_service_center_credits"))
@@ -202,7 +202,7 @@ async def test_sends_read_only_the_balance_once_they_settle(
     started = dt_util.utcnow().replace(microsecond=0)
 
     for _ in range(3):
-        await send_sms(hass, recipients=["+31612345678"], message="Hello")
+        await call_send_sms_action(hass, recipients=["+31612345678"], message="Hello")
 
     assert len(send_requests(aioclient_mock)) == 3
     assert aioclient_mock.call_count == 3
@@ -266,7 +266,7 @@ async def test_send_sms_invalid_input(
         assert_no_requests(mock_api),
         pytest.raises(ServiceValidationError, match=error) as exc_info,
     ):
-        await send_sms(
+        await call_send_sms_action(
             hass, **{"recipients": ["+31612345678"], "message": "Hello"} | data
         )
 
@@ -283,9 +283,9 @@ async def test_send_sms_missing_fields(
 
     with assert_no_requests(mock_api):
         with pytest.raises(probatio.Invalid):
-            await send_sms(hass, message="Hello")
+            await call_send_sms_action(hass, message="Hello")
         with pytest.raises(probatio.Invalid):
-            await send_sms(hass, recipients=["+31612345678"])
+            await call_send_sms_action(hass, recipients=["+31612345678"])
 
 
 async def test_send_sms_uses_default_country(
@@ -301,7 +301,7 @@ async def test_send_sms_uses_default_country(
     await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
 
-    await send_sms(hass, recipients=["0470123456"], message="Hallo")
+    await call_send_sms_action(hass, recipients=["0470123456"], message="Hallo")
 
     assert send_requests(mock_api) == [{"numbers": "+32470123456", "message": "Hallo"}]
 
@@ -320,7 +320,7 @@ async def test_insufficient_credits(
         ServiceValidationError,
         match="Not enough credits: sending needs 4 and the account has 3 left",
     ) as exc_info:
-        await send_sms(
+        await call_send_sms_action(
             hass, recipients=["+31612345678", "+31687654321"], message=LONG_MESSAGE
         )
 
@@ -341,7 +341,7 @@ async def test_insufficient_credits_for_one(
     await setup_integration(hass, mock_config_entry)
 
     with pytest.raises(ServiceValidationError) as exc_info:
-        await send_sms(hass, recipients=["+31612345678"], message="Hello")
+        await call_send_sms_action(hass, recipients=["+31612345678"], message="Hello")
 
     assert str(exc_info.value).startswith(
         "Not enough credits: sending needs 1 and the account has 0 left. Buy credits"
@@ -368,14 +368,16 @@ async def test_test_mode_skips_credit_check(
 
     # Until a send says so, the account is not known to be in test mode.
     with pytest.raises(ServiceValidationError) as exc_info:
-        await send_sms(hass, recipients=["+31612345678"], message=LONG_MESSAGE)
+        await call_send_sms_action(
+            hass, recipients=["+31612345678"], message=LONG_MESSAGE
+        )
     assert exc_info.value.translation_key == "insufficient_credits"
 
-    await send_sms(hass, recipients=["+31612345678"], message="Hello")
+    await call_send_sms_action(hass, recipients=["+31612345678"], message="Hello")
     await hass.async_block_till_done(wait_background_tasks=True)
     mock_endpoints(aioclient_mock, credits_=credits_json(1), send=send_json(False))
 
-    response = await send_sms(
+    response = await call_send_sms_action(
         hass, recipients=["+31612345678", "+31687654321"], message=LONG_MESSAGE
     )
 
@@ -388,7 +390,9 @@ async def test_test_mode_skips_credit_check(
     await hass.async_block_till_done(wait_background_tasks=True)
     aioclient_mock.mock_calls.clear()
     with pytest.raises(ServiceValidationError) as exc_info:
-        await send_sms(hass, recipients=["+31612345678"], message=LONG_MESSAGE)
+        await call_send_sms_action(
+            hass, recipients=["+31612345678"], message=LONG_MESSAGE
+        )
     assert exc_info.value.translation_key == "insufficient_credits"
     assert not send_requests(aioclient_mock)
 
@@ -403,7 +407,7 @@ async def test_credits_topped_up_since_last_poll(
     await setup_integration(hass, mock_config_entry)
     mock_endpoints(aioclient_mock, credits_=credits_json(100))
 
-    await send_sms(
+    await call_send_sms_action(
         hass, recipients=["+31612345678", "+31687654321"], message=LONG_MESSAGE
     )
 
@@ -421,7 +425,9 @@ async def test_credits_check_fails(
     mock_endpoints(aioclient_mock, credits_={"status": HTTPStatus.BAD_GATEWAY})
 
     with pytest.raises(HomeAssistantError, match="busy or unavailable") as exc_info:
-        await send_sms(hass, recipients=["+31612345678"], message=LONG_MESSAGE)
+        await call_send_sms_action(
+            hass, recipients=["+31612345678"], message=LONG_MESSAGE
+        )
 
     assert exc_info.value.translation_key == "cannot_connect"
     assert not send_requests(aioclient_mock)
@@ -468,7 +474,7 @@ async def test_send_sms_not_accepted(
     mock_endpoints(aioclient_mock, send=send)
 
     with pytest.raises(HomeAssistantError, match=error) as exc_info:
-        await send_sms(hass, recipients=["+31612345678"], message="Hello")
+        await call_send_sms_action(hass, recipients=["+31612345678"], message="Hello")
 
     assert exc_info.value.translation_key == translation_key
     assert len(send_requests(aioclient_mock)) == 1
@@ -490,7 +496,7 @@ async def test_send_sms_auth_failed(
     with pytest.raises(
         HomeAssistantError, match="did not accept the API token"
     ) as exc_info:
-        await send_sms(hass, recipients=["+31612345678"], message="Hello")
+        await call_send_sms_action(hass, recipients=["+31612345678"], message="Hello")
 
     assert exc_info.value.translation_key == "invalid_auth"
     assert_reauth_started(hass)
@@ -533,7 +539,7 @@ async def test_send_sms_outcome_unknown(
     mock_endpoints(aioclient_mock, send=send, credits_=credits_json(249))
 
     with pytest.raises(HomeAssistantError, match="may have been sent") as exc_info:
-        await send_sms(hass, recipients=["+31612345678"], message="Hello")
+        await call_send_sms_action(hass, recipients=["+31612345678"], message="Hello")
 
     assert exc_info.value.translation_key == "send_outcome_unknown"
     assert len(send_requests(aioclient_mock)) == 1
@@ -582,7 +588,9 @@ async def test_send_sms_test_mode(
 
     mock_endpoints(aioclient_mock, send=send_json(testmode))
 
-    response = await send_sms(hass, recipients=["+31612345678"], message="Hello")
+    response = await call_send_sms_action(
+        hass, recipients=["+31612345678"], message="Hello"
+    )
 
     assert response is not None
     assert response["test_mode"] is test_mode
@@ -606,7 +614,7 @@ async def test_send_answered_in_test_mode_costs_no_credits(
 
     mock_endpoints(aioclient_mock, send=send_json(True))
 
-    await send_sms(hass, recipients=["+31612345678"], message="Hello")
+    await call_send_sms_action(hass, recipients=["+31612345678"], message="Hello")
 
     assert (state := hass.states.get("sensor.sms_service_center_credits"))
     assert state.state == "250"
@@ -621,8 +629,8 @@ async def test_concurrent_sends(
     await setup_integration(hass, mock_config_entry)
 
     await asyncio.gather(
-        send_sms(hass, recipients=["+31612345678"], message="First"),
-        send_sms(hass, recipients=["+31687654321"], message="Second"),
+        call_send_sms_action(hass, recipients=["+31612345678"], message="First"),
+        call_send_sms_action(hass, recipients=["+31687654321"], message="Second"),
     )
 
     assert sorted(send_requests(mock_api), key=lambda body: body["message"]) == [
@@ -649,8 +657,8 @@ async def test_concurrent_sends_share_the_balance(
     await setup_integration(hass, mock_config_entry)
 
     results = await asyncio.gather(
-        send_sms(hass, recipients=["+31612345678"], message=LONG_MESSAGE),
-        send_sms(hass, recipients=["+31687654321"], message=LONG_MESSAGE),
+        call_send_sms_action(hass, recipients=["+31612345678"], message=LONG_MESSAGE),
+        call_send_sms_action(hass, recipients=["+31687654321"], message=LONG_MESSAGE),
         return_exceptions=True,
     )
 
@@ -671,10 +679,10 @@ async def test_send_sms_with_several_accounts(
     other = second_account()
     await setup_integration(hass, other)
 
-    await send_sms(
+    await call_send_sms_action(
         hass, config_entry_id=other.entry_id, recipients=["+31612345678"], message="Hi"
     )
-    await send_sms(hass, recipients=["+31612345678"], message="Hello")
+    await call_send_sms_action(hass, recipients=["+31612345678"], message="Hello")
 
     assert send_tokens(mock_api) == [
         "Bearer other-token-0123456789",
@@ -785,7 +793,7 @@ async def test_send_sms_other_domain_entry(
     other.add_to_hass(hass)
 
     with pytest.raises(ServiceValidationError) as exc_info:
-        await send_sms(
+        await call_send_sms_action(
             hass,
             config_entry_id=other.entry_id,
             recipients=["+31612345678"],

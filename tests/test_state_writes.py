@@ -21,10 +21,10 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClien
 from . import setup_integration
 from .conftest import (
     RECIPIENT_NUMBER,
+    call_send_sms_action,
     credits_json,
     mock_endpoints,
     next_poll,
-    send_sms,
     settle_sends,
 )
 
@@ -79,7 +79,7 @@ async def send_to_alice(hass: HomeAssistant) -> None:
 
 async def send_with_action(hass: HomeAssistant) -> None:
     """Send a message with smsservicecenter.send_sms."""
-    await send_sms(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
+    await call_send_sms_action(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
 
 
 @pytest.mark.parametrize(
