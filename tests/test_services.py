@@ -173,16 +173,27 @@ async def test_send_sms_refreshes_credits(
     mock_config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
 ) -> None:
-    """Test the credits sensor follows the balance right after a send."""
+    """Test the credits sensor shows a send's cost at once, then the balance read after it.
+
+    The provider's balance (245: it charged more, or another client sent too)
+    is what the sensor shows once the debounced read after the send has run.
+    """
     await setup_integration(hass, mock_config_entry)
 
-    mock_endpoints(aioclient_mock, credits_=credits_json(249))
+    mock_endpoints(aioclient_mock, credits_=credits_json(245))
 
     await call_send_sms_action(hass, recipients=["+31612345678"], message="Hello")
     await hass.async_block_till_done(wait_background_tasks=True)
 
+    assert credits_requests(aioclient_mock) == 0
     assert (state := hass.states.get("sensor.sms_service_center_credits"))
     assert state.state == "249"
+
+    await settle_sends(hass)
+
+    assert credits_requests(aioclient_mock) == 1
+    assert (state := hass.states.get("sensor.sms_service_center_credits"))
+    assert state.state == "245"
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default", "mock_api")
