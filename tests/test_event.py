@@ -2,6 +2,7 @@
 
 from collections.abc import Generator
 from copy import deepcopy
+from datetime import timedelta
 from pathlib import Path
 import re
 from typing import Any
@@ -12,6 +13,8 @@ from aiohttp.client_reqrep import ConnectionKey
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.automation import DOMAIN as AUTOMATION_DOMAIN
 from homeassistant.const import (
+    CONF_API_TOKEN,
+    CONF_URL,
     EVENT_HOMEASSISTANT_START,
     STATE_UNAVAILABLE,
     STATE_UNKNOWN,
@@ -20,7 +23,6 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import entity_registry as er
-from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -34,15 +36,25 @@ from syrupy.assertion import SnapshotAssertion
 import yaml
 
 from custom_components.smsservicecenter.const import (
+    CONF_DEFAULT_COUNTRY,
+    DEFAULT_OUTBOX_MINUTES,
     DOMAIN,
     OUTBOX_RETRY_MIN,
-    SIGNAL_MESSAGE_EVENT,
 )
 
 from . import setup_integration
-from .conftest import ENTRY_ID, RECIPIENT_NUMBER, call_send_sms_action, mock_endpoints
+from .conftest import (
+    BASE_URL,
+    ENTRY_ID,
+    RECIPIENT_NUMBER,
+    call_send_sms_action,
+    mock_endpoints,
+)
 
 EVENT_ENTITY_ID = "event.sms_service_center_messages"
+OTHER_ENTRY_ID = "01JSMSSERVICECENTER00000002"
+OTHER_EVENT_ENTITY_ID = "event.second_account_messages"
+MESSAGE_ID = "f89d33b3-da08-40fe-b4be-182a381b8e77"
 OTHER_NUMBER = "+31687654321"
 README = Path(__file__).parent.parent / "README.md"
 CONNECTION_REFUSED = {
@@ -256,16 +268,66 @@ async def test_refused_send_fires_no_event(
     assert state.state == STATE_UNKNOWN
 
 
-@pytest.mark.usefixtures("mock_api")
-@pytest.mark.parametrize("event_type", ["queued", "expired", "failed"])
+@pytest.mark.parametrize(
+    ("retry_answer", "wait", "event_type", "message_id"),
+    [
+        pytest.param(CONNECTION_REFUSED, timedelta(0), "queued", None, id="queued"),
+        pytest.param(None, OUTBOX_RETRY_MIN, "sent", MESSAGE_ID, id="sent"),
+        pytest.param(PROVIDER_REFUSAL, OUTBOX_RETRY_MIN, "failed", None, id="failed"),
+        pytest.param(
+            CONNECTION_REFUSED,
+            timedelta(minutes=DEFAULT_OUTBOX_MINUTES),
+            "expired",
+            None,
+            id="expired",
+        ),
+    ],
+)
 async def test_outbox_events(
-    hass: HomeAssistant, mock_config_entry: MockConfigEntry, event_type: str
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+    *,
+    retry_answer: dict[str, Any] | None,
+    wait: timedelta,
+    event_type: str,
+    message_id: str | None,
 ) -> None:
-    """Test the entity fires what the account's signal carries, such as the outbox's events."""
-    await setup_integration(hass, mock_config_entry)
+    """Test a message queued in the outbox fires `queued`, then what became of it.
 
-    attributes: dict[str, Any] = {
-        "message_id": None,
+    The send cannot reach the API; the outbox tries again after ``wait``, when the
+    send is answered with ``retry_answer``: sent, refused, or still unreachable
+    until the message expires.
+    """
+    mock_endpoints(aioclient_mock)
+    await setup_integration(hass, mock_config_entry)
+    mock_endpoints(aioclient_mock, send=CONNECTION_REFUSED)
+    response = await call_send_sms_action(
+        hass, recipients=[RECIPIENT_NUMBER], message="Hello"
+    )
+    assert response["queued"] is True
+
+    mock_endpoints(aioclient_mock, send=retry_answer)
+    freezer.tick(wait)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert (state := hass.states.get(EVENT_ENTITY_ID))
+    assert {
+        key: state.attributes[key]
+        for key in (
+            "event_type",
+            "message_id",
+            "test_mode",
+            "recipients",
+            "segments",
+            "credits_estimate",
+            "queued",
+        )
+    } == {
+        "event_type": event_type,
+        "message_id": message_id,
         "test_mode": False,
         "recipients": 1,
         "segments": 1,
@@ -273,29 +335,30 @@ async def test_outbox_events(
         "queued": True,
     }
 
-    async_dispatcher_send(
-        hass, SIGNAL_MESSAGE_EVENT.format(ENTRY_ID), event_type, attributes
-    )
-    await hass.async_block_till_done()
-
-    assert (state := hass.states.get(EVENT_ENTITY_ID))
-    assert state.attributes["event_type"] == event_type
-    assert state.attributes["queued"] is True
-    assert state.attributes["message_id"] is None
-
 
 @pytest.mark.usefixtures("mock_api")
-async def test_other_accounts_signal_is_ignored(
+async def test_other_accounts_events_are_not_fired(
     hass: HomeAssistant, mock_config_entry: MockConfigEntry
 ) -> None:
-    """Test the entity listens to its own account only."""
+    """Test the entity fires for its own account's messages only."""
     await setup_integration(hass, mock_config_entry)
-
-    async_dispatcher_send(
-        hass, SIGNAL_MESSAGE_EVENT.format("other"), "sent", {"message_id": "x"}
+    await setup_integration(
+        hass,
+        MockConfigEntry(
+            domain=DOMAIN,
+            title="Second account",
+            entry_id=OTHER_ENTRY_ID,
+            data={CONF_API_TOKEN: "other-token-0123456789", CONF_URL: BASE_URL},
+            options={CONF_DEFAULT_COUNTRY: "NL"},
+        ),
     )
-    await hass.async_block_till_done()
 
+    await call_send_sms_action(
+        hass, OTHER_ENTRY_ID, recipients=[RECIPIENT_NUMBER], message="Hello"
+    )
+
+    assert (state := hass.states.get(OTHER_EVENT_ENTITY_ID))
+    assert state.attributes["event_type"] == "sent"
     assert (state := hass.states.get(EVENT_ENTITY_ID))
     assert state.state == STATE_UNKNOWN
 
