@@ -263,6 +263,8 @@ async def test_test_mode_issue(
     assert issue
     assert issue.translation_key == "test_mode"
     assert issue.translation_placeholders == {"account": "SMS Service Center"}
+    # A notice: no repair flow can end test mode, only the provider can.
+    assert issue.is_fixable is False
 
     async_update_test_mode_issue(hass, mock_config_entry, False)
 
