@@ -16,9 +16,11 @@ from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
+    async_fire_time_changed,
     load_json_object_fixture,
 )
 from pytest_homeassistant_custom_component.test_util.aiohttp import (
@@ -27,7 +29,7 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import (
 )
 from yarl import URL
 
-from custom_components.smsservicecenter.const import DOMAIN
+from custom_components.smsservicecenter.const import CREDITS_REFRESH_COOLDOWN, DOMAIN
 from custom_components.smsservicecenter.message import normalize_phone_numbers
 
 from . import setup_integration
@@ -198,6 +200,36 @@ async def test_refresh_never_gives_back_credits_spent_since_it_started(
     assert (state := hass.states.get(CREDITS_ENTITY_ID))
     assert state.state == "249"
     assert coordinator.ledger.available == 249
+
+
+@pytest.mark.usefixtures("mock_api")
+async def test_balance_read_after_sends_keeps_a_send_made_while_it_is_out(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """Test the balance read after a send does not give back a send made during it.
+
+    The read goes out after the first send; the second send is booked while it
+    is out, and the answer (249) does not include it yet.
+    """
+    await setup_integration(hass, mock_config_entry)
+    await call_send_sms_action(hass, recipients=[RECIPIENT_NUMBER], message="First")
+    release = asyncio.Event()
+    balance_answer, balance_reads = held_answer(
+        release, lambda _number: {"status": "success", "details": 249}
+    )
+    mock_endpoints(aioclient_mock, credits_={"side_effect": balance_answer})
+
+    async_fire_time_changed(hass, dt_util.utcnow() + CREDITS_REFRESH_COOLDOWN)
+    await spin_until(lambda: len(balance_reads) == 1)
+    await call_send_sms_action(hass, recipients=[RECIPIENT_NUMBER], message="Second")
+    release.set()
+    await hass.async_block_till_done()
+
+    assert (state := hass.states.get(CREDITS_ENTITY_ID))
+    assert state.state == "248"
+    assert mock_config_entry.runtime_data.coordinator.ledger.available == 248
 
 
 @pytest.mark.parametrize(
