@@ -232,6 +232,40 @@ async def test_balance_read_after_sends_keeps_a_send_made_while_it_is_out(
     assert mock_config_entry.runtime_data.coordinator.ledger.available == 248
 
 
+async def test_cancelled_send_leaves_the_shared_balance_read_to_the_others(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """Test a send cancelled while it waits for the shared balance read does not cancel it.
+
+    Both sends find no credits and wait for one read of the balance; the one
+    still waiting is sent with the balance that read finds.
+    """
+    mock_endpoints(aioclient_mock, credits_=credits_json(0))
+    await setup_integration(hass, mock_config_entry)
+    release = asyncio.Event()
+    balance_answer, balance_reads = held_answer(
+        release, lambda _number: {"status": "success", "details": 5}
+    )
+    mock_endpoints(aioclient_mock, credits_={"side_effect": balance_answer})
+    ledger = mock_config_entry.runtime_data.coordinator.ledger
+    with patch.object(ledger, "reserve", wraps=ledger.reserve) as reserve:
+        cancelled, waiting = start_sends(hass, 2)
+        await spin_until(lambda: reserve.call_count == 2 and len(balance_reads) == 1)
+
+    cancelled.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await cancelled
+    release.set()
+
+    assert (await waiting)["message_id"] == "f89d33b3-da08-40fe-b4be-182a381b8e77"
+    assert credits_requests(aioclient_mock) == 1
+    assert len(send_requests(aioclient_mock)) == 1
+    assert (state := hass.states.get(CREDITS_ENTITY_ID))
+    assert state.state == "4"
+
+
 @pytest.mark.parametrize(
     "refusal",
     [
