@@ -3,8 +3,6 @@
 from collections.abc import Generator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-import json
-from pathlib import Path
 from typing import Any
 from unittest.mock import AsyncMock, PropertyMock, patch
 
@@ -15,7 +13,6 @@ from homeassistant.const import (
     CONF_API_TOKEN,
     CONF_NAME,
     CONF_URL,
-    Platform,
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
@@ -23,13 +20,13 @@ import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
+    load_json_object_fixture,
 )
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 from syrupy.assertion import SnapshotAssertion
 from yarl import URL
 
-from custom_components.smsservicecenter import PLATFORMS
 from custom_components.smsservicecenter.const import (
     CONF_DEFAULT_COUNTRY,
     CONF_LOW_CREDITS_THRESHOLD,
@@ -53,15 +50,8 @@ SEND_URL = f"{BASE_URL}api/v2/send"
 HISTORY_URL = f"{BASE_URL}api/v2/history"
 PACKETS_URL = f"{BASE_URL}api/packets"
 
-FIXTURES = Path(__file__).parent / "fixtures"
-
 # The sendname endpoint's answer for an account without a default sendname.
 NO_SENDNAME = {"status": "error", "message": "Invalid request"}
-
-
-def load_json_fixture(name: str) -> Any:
-    """Return the parsed content of a JSON file in tests/fixtures."""
-    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
 
 
 def credits_json(balance: int) -> dict[str, Any]:
@@ -110,11 +100,14 @@ def mock_endpoints(
     answers and the requests recorded before are dropped.
     """
     aioclient_mock.clear_requests()
+    # Not async_load_json_object_fixture: in its executor thread it looks for
+    # tests/fixtures next to concurrent/futures, not next to the calling test.
     aioclient_mock.get(
-        CREDITS_URL, **(credits_ or {"json": load_json_fixture("credits.json")})
+        CREDITS_URL, **(credits_ or {"json": load_json_object_fixture("credits.json")})
     )
     aioclient_mock.get(
-        SENDNAME_URL, **(sendname or {"json": load_json_fixture("sendname.json")})
+        SENDNAME_URL,
+        **(sendname or {"json": load_json_object_fixture("sendname.json")}),
     )
     aioclient_mock.post(
         SENDNAME_URL,
@@ -128,11 +121,13 @@ def mock_endpoints(
             json={"status": "success", "details": details},
         )
     aioclient_mock.get(
-        HISTORY_URL, **(history or {"json": load_json_fixture("history.json")})
+        HISTORY_URL, **(history or {"json": load_json_object_fixture("history.json")})
     )
-    aioclient_mock.post(SEND_URL, **(send or {"json": load_json_fixture("send.json")}))
+    aioclient_mock.post(
+        SEND_URL, **(send or {"json": load_json_object_fixture("send.json")})
+    )
     aioclient_mock.get(
-        PACKETS_URL, **(packets or {"json": load_json_fixture("packets.json")})
+        PACKETS_URL, **(packets or {"json": load_json_object_fixture("packets.json")})
     )
 
 
@@ -172,21 +167,6 @@ def assert_no_requests(aioclient_mock: AiohttpClientMocker) -> Generator[None]:
         assert aioclient_mock.call_count == requests_before
 
 
-async def setup_integration(
-    hass: HomeAssistant, entry: MockConfigEntry, *platforms: Platform
-) -> None:
-    """Add an account and set it up: with only ``platforms``, when any are given.
-
-    Also waits for the history the history sensors read in the background.
-    """
-    entry.add_to_hass(hass)
-    with patch(
-        "custom_components.smsservicecenter.PLATFORMS", list(platforms) or PLATFORMS
-    ):
-        await hass.config_entries.async_setup(entry.entry_id)
-        await hass.async_block_till_done(wait_background_tasks=True)
-
-
 async def next_poll(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -204,7 +184,7 @@ async def settle_sends(hass: HomeAssistant) -> None:
     await hass.async_block_till_done(wait_background_tasks=True)
 
 
-async def send_sms(
+async def call_send_sms_action(
     hass: HomeAssistant, config_entry_id: str = ENTRY_ID, **data: Any
 ) -> Any:
     """Call the send_sms action for an account and return its response."""
@@ -280,17 +260,6 @@ def mock_api(aioclient_mock: AiohttpClientMocker) -> AiohttpClientMocker:
     """Answer every endpoint of the API with the documented success shapes."""
     mock_endpoints(aioclient_mock)
     return aioclient_mock
-
-
-@pytest.fixture
-async def init_integration(
-    hass: HomeAssistant,
-    mock_config_entry: MockConfigEntry,
-    mock_api: AiohttpClientMocker,
-) -> MockConfigEntry:
-    """Set up the integration with the mocked API and return its config entry."""
-    await setup_integration(hass, mock_config_entry)
-    return mock_config_entry
 
 
 @pytest.fixture

@@ -26,13 +26,13 @@ from custom_components.smsservicecenter.const import (
     OUTBOX_RETRY_MIN,
 )
 
+from . import setup_integration
 from .conftest import (
     ENTRY_ID,
     RECIPIENT_NUMBER,
+    call_send_sms_action,
     mock_endpoints,
     send_requests,
-    send_sms,
-    setup_integration,
 )
 
 BLUEPRINTS = Path(__file__).parent.parent / "blueprints" / "automation" / DOMAIN
@@ -95,11 +95,14 @@ async def test_import_from_github(
     assert imported.suggested_filename == f"smsservicecenter-ha/{name[:-5]}"
 
 
-@pytest.mark.usefixtures("init_integration")
 async def test_send_on_state_change(
-    hass: HomeAssistant, mock_api: AiohttpClientMocker
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    mock_api: AiohttpClientMocker,
 ) -> None:
     """Test an SMS with the default message goes out when the entity reaches the state."""
+    await setup_integration(hass, mock_config_entry)
+
     set_door(hass, "off")
     await use_blueprint(
         hass,
@@ -123,14 +126,17 @@ async def test_send_on_state_change(
     ]
 
 
-@pytest.mark.usefixtures("init_integration")
 async def test_send_on_every_change(
-    hass: HomeAssistant, mock_api: AiohttpClientMocker
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    mock_api: AiohttpClientMocker,
 ) -> None:
     """Test that without a state every change of state sends, with the user's message.
 
     A change of attributes only, or to and from unavailable, sends nothing.
     """
+    await setup_integration(hass, mock_config_entry)
+
     set_door(hass, "off")
     await use_blueprint(
         hass,
@@ -227,12 +233,12 @@ async def test_fallback_when_not_sent(
     mock_endpoints(aioclient_mock)
     await setup_integration(hass, account(outbox_minutes))
     calls = await not_sent_automation(hass)
-    await send_sms(hass, recipients=["0612345678"], message="Sent")
+    await call_send_sms_action(hass, recipients=["0612345678"], message="Sent")
     mock_endpoints(aioclient_mock, send=RATE_LIMITED)
-    await send_sms(hass, recipients=["0612345678"], message="Queued")
+    await call_send_sms_action(hass, recipients=["0612345678"], message="Queued")
     assert (state := hass.states.get(MESSAGES))
     assert state.attributes["event_type"] == "queued"
-    assert calls == []
+    assert not calls
 
     mock_endpoints(aioclient_mock, send=retry)
     await tick(hass, freezer, OUTBOX_RETRY_MIN)
@@ -269,4 +275,4 @@ async def test_no_fallback_for_a_restored_event(hass: HomeAssistant) -> None:
 
     assert (state := hass.states.get(MESSAGES))
     assert state.attributes["event_type"] == "failed"
-    assert calls == []
+    assert not calls

@@ -22,7 +22,10 @@ from homeassistant.const import CONF_API_TOKEN, CONF_NAME, CONF_URL
 from homeassistant.data_entry_flow import FlowResultType, section
 from homeassistant.helpers.selector import NumberSelector
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    load_json_object_fixture,
+)
 
 from custom_components.smsservicecenter import async_setup_entry, config_flow
 from custom_components.smsservicecenter.api import (
@@ -42,6 +45,7 @@ from custom_components.smsservicecenter.const import (
     SUBENTRY_TYPE_RECIPIENT,
 )
 
+from . import setup_integration
 from .conftest import (
     BASE_URL,
     CREDITS_URL,
@@ -49,7 +53,6 @@ from .conftest import (
     RECIPIENT_NUMBER,
     RECIPIENT_SUBENTRY_ID,
     TOKEN,
-    load_json_fixture,
 )
 
 if TYPE_CHECKING:
@@ -103,21 +106,29 @@ API_ERRORS = [
 
 
 def _mock_account(
-    aioclient_mock: AiohttpClientMocker, base_url: str = BASE_URL
+    aioclient_mock: AiohttpClientMocker,
+    base_url: str = BASE_URL,
+    *,
+    sendname: dict[str, Any] | None = None,
 ) -> None:
-    """Answer the credits and sendname calls the flow makes, at ``base_url``."""
+    """Answer the credits and sendname calls the flow makes, at ``base_url``.
+
+    The sendname call gets ``sendname`` when given, else the account's default sendname.
+    """
     aioclient_mock.get(
-        f"{base_url}api/v2/credits", json=load_json_fixture("credits.json")
+        f"{base_url}api/v2/credits", json=load_json_object_fixture("credits.json")
     )
     aioclient_mock.get(
-        f"{base_url}api/v2/sendname", json=load_json_fixture("sendname.json")
+        f"{base_url}api/v2/sendname",
+        json=load_json_object_fixture("sendname.json")
+        if sendname is None
+        else sendname,
     )
 
 
 def _mock_account_without_sendname(aioclient_mock: AiohttpClientMocker) -> None:
     """Answer the credits call, and the sendname call as for an account without one."""
-    aioclient_mock.get(CREDITS_URL, json=load_json_fixture("credits.json"))
-    aioclient_mock.get(f"{BASE_URL}api/v2/sendname", json=NO_SENDNAME)
+    _mock_account(aioclient_mock, sendname=NO_SENDNAME)
 
 
 def _mock_failing_account(
@@ -170,11 +181,13 @@ async def _start_user_flow(hass: HomeAssistant) -> ConfigFlowResult:
 
 
 async def _submit_user_flow(
-    hass: HomeAssistant, user_input: dict[str, Any] = USER_INPUT
+    hass: HomeAssistant, user_input: dict[str, Any] | None = None
 ) -> ConfigFlowResult:
-    """Start the user flow, submit ``user_input`` on its form and return the result."""
+    """Start the user flow, submit ``user_input`` (USER_INPUT when not given) on its form."""
     result = await _start_user_flow(hass)
-    return await hass.config_entries.flow.async_configure(result["flow_id"], user_input)
+    return await hass.config_entries.flow.async_configure(
+        result["flow_id"], USER_INPUT if user_input is None else user_input
+    )
 
 
 async def _start_recipient_flow(
@@ -500,10 +513,8 @@ async def test_user_flow_sendname_error(
     hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
 ) -> None:
     """An error answer of the sendname endpoint other than "no sendname" is shown."""
-    aioclient_mock.get(CREDITS_URL, json=load_json_fixture("credits.json"))
-    aioclient_mock.get(
-        f"{BASE_URL}api/v2/sendname",
-        json={"status": "error", "message": "Unknown account"},
+    _mock_account(
+        aioclient_mock, sendname={"status": "error", "message": "Unknown account"}
     )
 
     result = await _submit_user_flow(hass)
@@ -895,12 +906,7 @@ async def test_reauth_flow_checks_the_accounts_own_url(
         data={CONF_API_TOKEN: TOKEN, CONF_URL: LOCAL_URL},
     )
     entry.add_to_hass(hass)
-    aioclient_mock.get(
-        f"{LOCAL_URL}api/v2/credits", json=load_json_fixture("credits.json")
-    )
-    aioclient_mock.get(
-        f"{LOCAL_URL}api/v2/sendname", json=load_json_fixture("sendname.json")
-    )
+    _mock_account(aioclient_mock, LOCAL_URL)
 
     result = await REAUTH.submit(hass, entry)
     await hass.async_block_till_done()
@@ -917,12 +923,15 @@ async def test_reauth_flow_checks_the_accounts_own_url(
 
 
 @pytest.mark.parametrize("token", [NEW_TOKEN, TOKEN], ids=["new_token", "same_token"])
+@pytest.mark.usefixtures("mock_api")
 async def test_reauth_flow_reloads_loaded_entry_once(
-    hass: HomeAssistant, init_integration: MockConfigEntry, token: str
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, token: str
 ) -> None:
     """A loaded account reloads exactly once, whether or not the token changed."""
-    assert init_integration.state is ConfigEntryState.LOADED
-    result = await init_integration.start_reauth_flow(hass)
+    await setup_integration(hass, mock_config_entry)
+
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    result = await mock_config_entry.start_reauth_flow(hass)
 
     with patch(
         "custom_components.smsservicecenter.async_setup_entry",
@@ -935,8 +944,8 @@ async def test_reauth_flow_reloads_loaded_entry_once(
 
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reauth_successful"
-    assert init_integration.data[CONF_API_TOKEN] == token
-    assert init_integration.state is ConfigEntryState.LOADED
+    assert mock_config_entry.data[CONF_API_TOKEN] == token
+    assert mock_config_entry.state is ConfigEntryState.LOADED
     assert len(setup_entry.mock_calls) == 1
 
 

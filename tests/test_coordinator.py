@@ -17,6 +17,7 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.smsservicecenter.const import SCAN_INTERVAL
 
+from . import setup_integration
 from .conftest import (
     NO_SENDNAME,
     assert_reauth_started,
@@ -24,7 +25,6 @@ from .conftest import (
     history_details,
     mock_endpoints,
     next_poll,
-    setup_integration,
 )
 
 if TYPE_CHECKING:
@@ -49,15 +49,19 @@ def requested_history_pages(aioclient_mock: AiohttpClientMocker) -> list[str]:
     ]
 
 
-@pytest.mark.usefixtures("entity_registry_enabled_by_default", "init_integration")
+@pytest.mark.usefixtures("entity_registry_enabled_by_default", "mock_api")
 async def test_history_single_page(
-    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
 ) -> None:
     """Test a single history page is counted as it is, with one request.
 
     Both history sensors were added enabled after a first poll that skipped the
     history: together they read it once, not twice.
     """
+    await setup_integration(hass, mock_config_entry)
+
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=1))
     await hass.async_block_till_done()
 
@@ -162,14 +166,17 @@ async def test_history_entries_without_time_still_count(
     ]
 
 
+@pytest.mark.usefixtures("mock_api")
 async def test_sendname_error_fails_the_poll(
     hass: HomeAssistant,
-    init_integration: MockConfigEntry,
+    mock_config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Test an error answer of the sendname endpoint other than "no sendname" fails the poll."""
-    coordinator = init_integration.runtime_data.coordinator
+    await setup_integration(hass, mock_config_entry)
+
+    coordinator = mock_config_entry.runtime_data.coordinator
     mock_endpoints(
         aioclient_mock,
         sendname={"json": {"status": "error", "message": "Unknown account"}},
@@ -183,14 +190,17 @@ async def test_sendname_error_fails_the_poll(
     assert state.state == STATE_UNAVAILABLE
 
 
+@pytest.mark.usefixtures("mock_api")
 async def test_no_sendname_keeps_the_poll_successful(
     hass: HomeAssistant,
-    init_integration: MockConfigEntry,
+    mock_config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Test the documented answer of an account without a default sendname is no failure."""
-    coordinator = init_integration.runtime_data.coordinator
+    await setup_integration(hass, mock_config_entry)
+
+    coordinator = mock_config_entry.runtime_data.coordinator
     assert coordinator.data.sendname is not None
     mock_endpoints(aioclient_mock, sendname={"json": NO_SENDNAME})
 
@@ -249,15 +259,19 @@ async def test_last_message_sent_from_either_end(
         ),
     ],
 )
-@pytest.mark.usefixtures("init_integration")
+@pytest.mark.usefixtures("mock_api")
 async def test_update_failure_and_recovery(
     hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
     freezer: FrozenDateTimeFactory,
+    *,
     credits_response: dict[str, Any],
     next_poll_in: timedelta,
 ) -> None:
     """Test the entities become unavailable when polling fails and recover at the next poll."""
+    await setup_integration(hass, mock_config_entry)
+
     mock_endpoints(aioclient_mock, credits_=credits_response)
     await next_poll(hass, freezer)
 
@@ -287,9 +301,10 @@ async def test_update_failure_and_recovery(
 @pytest.mark.parametrize(
     "status", [HTTPStatus.TOO_MANY_REQUESTS, HTTPStatus.SERVICE_UNAVAILABLE]
 )
-@pytest.mark.usefixtures("init_integration")
+@pytest.mark.usefixtures("mock_api")
 async def test_retry_after_is_clamped(
     hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
     freezer: FrozenDateTimeFactory,
     *,
@@ -298,6 +313,8 @@ async def test_retry_after_is_clamped(
     next_poll_in: timedelta,
 ) -> None:
     """Test a Retry-After puts the next poll off to between the scan interval and an hour."""
+    await setup_integration(hass, mock_config_entry)
+
     mock_endpoints(
         aioclient_mock,
         credits_={"status": status, "headers": {"Retry-After": retry_after}},
@@ -317,31 +334,37 @@ async def test_retry_after_is_clamped(
     assert state.state == "250"
 
 
+@pytest.mark.usefixtures("mock_api")
 async def test_auth_failure_during_polling_starts_reauth(
     hass: HomeAssistant,
-    init_integration: MockConfigEntry,
+    mock_config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Test a token that is rejected while polling starts a reauth flow."""
+    await setup_integration(hass, mock_config_entry)
+
     mock_endpoints(aioclient_mock, credits_={"status": HTTPStatus.UNAUTHORIZED})
     await next_poll(hass, freezer)
 
-    assert init_integration.state is ConfigEntryState.LOADED
+    assert mock_config_entry.state is ConfigEntryState.LOADED
     assert (state := hass.states.get(CREDITS_ENTITY_ID))
     assert state.state == STATE_UNAVAILABLE
-    assert_reauth_started(hass, init_integration.entry_id)
+    assert_reauth_started(hass, mock_config_entry.entry_id)
 
 
+@pytest.mark.usefixtures("mock_api")
 async def test_set_credits(
     hass: HomeAssistant,
-    init_integration: MockConfigEntry,
+    mock_config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
 ) -> None:
     """Test a balance read between polls updates the sensors without polling."""
+    await setup_integration(hass, mock_config_entry)
+
     mock_endpoints(aioclient_mock, credits_=credits_json(5))
 
-    assert await init_integration.runtime_data.coordinator.async_read_balance() == 5
+    assert await mock_config_entry.runtime_data.coordinator.async_read_balance() == 5
     await hass.async_block_till_done()
 
     assert (state := hass.states.get(CREDITS_ENTITY_ID))
@@ -352,10 +375,10 @@ async def test_set_credits(
     assert aioclient_mock.call_count == 1
 
 
-@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+@pytest.mark.usefixtures("entity_registry_enabled_by_default", "mock_api")
 async def test_set_credits_keeps_a_failed_update_failed(
     hass: HomeAssistant,
-    init_integration: MockConfigEntry,
+    mock_config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
     freezer: FrozenDateTimeFactory,
     caplog: pytest.LogCaptureFixture,
@@ -365,7 +388,9 @@ async def test_set_credits_keeps_a_failed_update_failed(
     The rest of the data is stale, so the coordinator must not count as updated;
     a poll that fails again is not logged again either.
     """
-    coordinator = init_integration.runtime_data.coordinator
+    await setup_integration(hass, mock_config_entry)
+
+    coordinator = mock_config_entry.runtime_data.coordinator
     mock_endpoints(aioclient_mock, credits_={"exc": ClientError()})
     await next_poll(hass, freezer)
     assert coordinator.last_update_success is False
@@ -398,13 +423,16 @@ async def test_set_credits_keeps_a_failed_update_failed(
     assert state.state == "250"
 
 
+@pytest.mark.usefixtures("mock_api")
 async def test_polls_every_ten_minutes(
     hass: HomeAssistant,
-    init_integration: MockConfigEntry,
+    mock_config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Test the account is polled every 10 minutes, not sooner."""
+    await setup_integration(hass, mock_config_entry)
+
     # Poll once, so the next poll is scheduled on the frozen clock.
     await next_poll(hass, freezer)
     mock_endpoints(aioclient_mock, credits_=credits_json(77))
@@ -419,15 +447,17 @@ async def test_polls_every_ten_minutes(
     assert state.state == "77"
 
 
-@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+@pytest.mark.usefixtures("entity_registry_enabled_by_default", "mock_api")
 async def test_set_credits_keeps_the_poll_schedule(
     hass: HomeAssistant,
-    init_integration: MockConfigEntry,
+    mock_config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Test a balance stored between polls does not put the next poll off."""
-    coordinator = init_integration.runtime_data.coordinator
+    await setup_integration(hass, mock_config_entry)
+
+    coordinator = mock_config_entry.runtime_data.coordinator
     # Poll once, so the next poll is scheduled on the frozen clock.
     await next_poll(hass, freezer)
     freezer.tick(SCAN_INTERVAL / 2)
@@ -444,14 +474,17 @@ async def test_set_credits_keeps_the_poll_schedule(
     assert state.state == "250"
 
 
+@pytest.mark.usefixtures("mock_api")
 async def test_set_sendname_keeps_a_failed_update_failed(
     hass: HomeAssistant,
-    init_integration: MockConfigEntry,
+    mock_config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Test a sendname changed while polling fails does not count as an update."""
-    coordinator = init_integration.runtime_data.coordinator
+    await setup_integration(hass, mock_config_entry)
+
+    coordinator = mock_config_entry.runtime_data.coordinator
     mock_endpoints(aioclient_mock, credits_={"exc": ClientError()})
     await next_poll(hass, freezer)
 

@@ -32,17 +32,17 @@ from custom_components.smsservicecenter.const import (
 )
 from custom_components.smsservicecenter.storage import DAILY_USAGE_SAVE_DELAY
 
+from . import setup_integration
 from .conftest import (
     BASE_URL,
     ENTRY_ID,
     RECIPIENT_NUMBER,
     TOKEN,
     assert_no_requests,
+    call_send_sms_action,
     credits_json,
     mock_endpoints,
     send_requests,
-    send_sms,
-    setup_integration,
 )
 from .test_outbox import CONNECTION_REFUSED, queued_count, tick
 from .test_send_concurrency import held_answer, sent_json, spin_until, start_sends
@@ -87,7 +87,7 @@ async def setup_limited(
 
 async def send_one(hass: HomeAssistant, *recipients: str) -> Any:
     """Send a one-part message to ``recipients`` (the recipient of the tests by default)."""
-    return await send_sms(
+    return await call_send_sms_action(
         hass, recipients=list(recipients or [RECIPIENT_NUMBER]), message="Alarm"
     )
 
@@ -151,10 +151,12 @@ async def test_send_over_the_limit_is_refused(
 @pytest.mark.freeze_time(MORNING)
 async def test_no_limit_by_default(
     hass: HomeAssistant,
-    init_integration: MockConfigEntry,
+    mock_config_entry: MockConfigEntry,
     mock_api: AiohttpClientMocker,
 ) -> None:
     """Test an account without the option counts the credits used but refuses nothing."""
+    await setup_integration(hass, mock_config_entry)
+
     for _ in range(5):
         await send_one(hass)
 

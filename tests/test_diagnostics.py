@@ -19,13 +19,8 @@ from custom_components.smsservicecenter.const import (
     SUBENTRY_TYPE_RECIPIENT,
 )
 
-from .conftest import (
-    NO_SENDNAME,
-    RECIPIENT_NUMBER,
-    TOKEN,
-    mock_endpoints,
-    setup_integration,
-)
+from . import setup_integration
+from .conftest import NO_SENDNAME, RECIPIENT_NUMBER, TOKEN, mock_endpoints
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -44,28 +39,33 @@ def packet_requests(aioclient_mock: AiohttpClientMocker) -> int:
     )
 
 
-@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+@pytest.mark.usefixtures("entity_registry_enabled_by_default", "mock_api")
 @pytest.mark.freeze_time("2026-05-04 10:00:00+00:00")
 async def test_diagnostics(
     hass: HomeAssistant,
     hass_client: ClientSessionGenerator,
-    init_integration: MockConfigEntry,
+    mock_config_entry: MockConfigEntry,
     snapshot: SnapshotAssertion,
 ) -> None:
     """Test the diagnostics of an account."""
+    await setup_integration(hass, mock_config_entry)
+
     assert await get_diagnostics_for_config_entry(
-        hass, hass_client, init_integration
+        hass, hass_client, mock_config_entry
     ) == snapshot(exclude=props("created_at", "modified_at", "entry_id"))
 
 
+@pytest.mark.usefixtures("mock_api")
 async def test_diagnostics_redacted(
     hass: HomeAssistant,
     hass_client: ClientSessionGenerator,
-    init_integration: MockConfigEntry,
+    mock_config_entry: MockConfigEntry,
 ) -> None:
     """Test the diagnostics hold neither the token nor a phone number."""
+    await setup_integration(hass, mock_config_entry)
+
     dump = json_dumps(
-        await get_diagnostics_for_config_entry(hass, hass_client, init_integration)
+        await get_diagnostics_for_config_entry(hass, hass_client, mock_config_entry)
     )
 
     assert TOKEN not in dump

@@ -56,7 +56,7 @@ from custom_components.smsservicecenter.const import (
 )
 from simulator.app import SIMULATOR_STATE, SimulatorState, create_app
 
-from .conftest import send_sms, settle_sends
+from .conftest import call_send_sms_action, settle_sends
 
 type AiohttpServer = Callable[..., Awaitable[TestServer]]
 
@@ -229,7 +229,7 @@ async def test_send_sms_one_request_normalised_numbers(
     hass: HomeAssistant, entry: ConfigEntry, state: SimulatorState
 ) -> None:
     """send_sms sends one request to the normalised, de-duplicated numbers and refreshes."""
-    response = await send_sms(
+    response = await call_send_sms_action(
         hass,
         config_entry_id=entry.entry_id,
         recipients=["0612345678", "+31 6 87654321", "+31612345678"],
@@ -431,7 +431,7 @@ async def test_send_may_have_been_sent(
     state.fail_next = status
 
     with pytest.raises(HomeAssistantError, match="may have been sent") as exc_info:
-        await send_sms(
+        await call_send_sms_action(
             hass,
             config_entry_id=entry.entry_id,
             recipients=["0612345678"],
@@ -442,7 +442,7 @@ async def test_send_may_have_been_sent(
     assert exc_info.value.translation_domain == DOMAIN
     assert exc_info.value.translation_key == "send_outcome_unknown"
     assert state.requests.count(SEND_REQUEST) == 1
-    assert state.messages == []
+    assert not state.messages
     # The account was polled again, so the sensors help to check what happened.
     assert CREDITS_REQUEST in state.requests[state.requests.index(SEND_REQUEST) :]
 
@@ -459,7 +459,7 @@ async def test_outbox_sends_once_the_simulator_is_back(
     # Let Home Assistant's session see its kept-alive connections closed.
     await hass.async_block_till_done()
 
-    response = await send_sms(
+    response = await call_send_sms_action(
         hass,
         config_entry_id=entry.entry_id,
         recipients=["0612345678"],
@@ -504,7 +504,7 @@ async def test_send_in_test_mode(
     issue_id = f"{ISSUE_TEST_MODE}_{entry.entry_id}"
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
 
-    response = await send_sms(
+    response = await call_send_sms_action(
         hass,
         config_entry_id=entry.entry_id,
         recipients=["0612345678"],
@@ -599,14 +599,14 @@ async def test_daily_credit_limit(
     assert entry.state is ConfigEntryState.LOADED
 
     for number in range(3):
-        await send_sms(
+        await call_send_sms_action(
             hass,
             config_entry_id=entry.entry_id,
             recipients=["0612345678"],
             message=f"Alarm {number}",
         )
     with pytest.raises(ServiceValidationError) as exc_info:
-        await send_sms(
+        await call_send_sms_action(
             hass,
             config_entry_id=entry.entry_id,
             recipients=["0612345678"],
@@ -631,7 +631,7 @@ async def test_messages_event_after_a_send(
     """The account's messages event entity shows `sent` with the message's ID."""
     event_entity = _entity_id(hass, Platform.EVENT, f"{entry.entry_id}_messages")
 
-    await send_sms(
+    await call_send_sms_action(
         hass,
         config_entry_id=entry.entry_id,
         recipients=["0612345678"],

@@ -1,15 +1,20 @@
 """Tests for the message event entity of an SMS Service Center account."""
 
+from collections.abc import Generator
 from copy import deepcopy
+from datetime import timedelta
 from pathlib import Path
 import re
 from typing import Any
+from unittest.mock import patch
 
 import aiohttp
 from aiohttp.client_reqrep import ConnectionKey
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.automation import DOMAIN as AUTOMATION_DOMAIN
 from homeassistant.const import (
+    CONF_API_TOKEN,
+    CONF_URL,
     EVENT_HOMEASSISTANT_START,
     STATE_UNAVAILABLE,
     STATE_UNKNOWN,
@@ -18,7 +23,6 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import entity_registry as er
-from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -32,20 +36,25 @@ from syrupy.assertion import SnapshotAssertion
 import yaml
 
 from custom_components.smsservicecenter.const import (
+    CONF_DEFAULT_COUNTRY,
+    DEFAULT_OUTBOX_MINUTES,
     DOMAIN,
     OUTBOX_RETRY_MIN,
-    SIGNAL_MESSAGE_EVENT,
 )
 
+from . import setup_integration
 from .conftest import (
+    BASE_URL,
     ENTRY_ID,
     RECIPIENT_NUMBER,
+    call_send_sms_action,
     mock_endpoints,
-    send_sms,
-    setup_integration,
 )
 
 EVENT_ENTITY_ID = "event.sms_service_center_messages"
+OTHER_ENTRY_ID = "01JSMSSERVICECENTER00000002"
+OTHER_EVENT_ENTITY_ID = "event.second_account_messages"
+MESSAGE_ID = "f89d33b3-da08-40fe-b4be-182a381b8e77"
 OTHER_NUMBER = "+31687654321"
 README = Path(__file__).parent.parent / "README.md"
 CONNECTION_REFUSED = {
@@ -55,6 +64,13 @@ CONNECTION_REFUSED = {
     )
 }
 PROVIDER_REFUSAL = {"json": {"status": "error", "message": "Blocked"}}
+
+
+@pytest.fixture
+def only_event_platform() -> Generator[None]:
+    """Set up only the event platform of an account."""
+    with patch("custom_components.smsservicecenter.PLATFORMS", [Platform.EVENT]):
+        yield
 
 
 def readme_automations() -> list[dict[str, Any]]:
@@ -118,7 +134,7 @@ async def restart_account(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     await hass.async_block_till_done()
 
 
-@pytest.mark.usefixtures("mock_api")
+@pytest.mark.usefixtures("only_event_platform", "mock_api")
 async def test_event_entity(
     hass: HomeAssistant,
     mock_config_entry: MockConfigEntry,
@@ -126,12 +142,12 @@ async def test_event_entity(
     snapshot: SnapshotAssertion,
 ) -> None:
     """Test the message event entity of an account, before any message."""
-    await setup_integration(hass, mock_config_entry, Platform.EVENT)
+    await setup_integration(hass, mock_config_entry)
 
     await snapshot_platform(hass, entity_registry, snapshot, mock_config_entry.entry_id)
 
 
-@pytest.mark.usefixtures("mock_api")
+@pytest.mark.usefixtures("only_event_platform", "mock_api")
 async def test_entity_id_ends_in_the_key(
     hass: HomeAssistant,
     mock_config_entry: MockConfigEntry,
@@ -141,7 +157,7 @@ async def test_entity_id_ends_in_the_key(
 
     Regenerating the entity ID (the frontend's "recreate entity IDs") keeps it.
     """
-    await setup_integration(hass, mock_config_entry, Platform.EVENT)
+    await setup_integration(hass, mock_config_entry)
 
     assert (state := hass.states.get(EVENT_ENTITY_ID))
     assert state.name == "SMS Service Center Message events"
@@ -150,7 +166,7 @@ async def test_entity_id_ends_in_the_key(
     assert entity_registry.async_regenerate_entity_id(entry) == EVENT_ENTITY_ID
 
 
-@pytest.mark.usefixtures("mock_api")
+@pytest.mark.usefixtures("only_event_platform", "mock_api")
 async def test_entity_id_in_a_dutch_home_assistant(
     hass: HomeAssistant, mock_config_entry: MockConfigEntry
 ) -> None:
@@ -160,13 +176,13 @@ async def test_entity_id_in_a_dutch_home_assistant(
     """
     hass.config.language = "nl"
 
-    await setup_integration(hass, mock_config_entry, Platform.EVENT)
+    await setup_integration(hass, mock_config_entry)
 
     assert (state := hass.states.get(EVENT_ENTITY_ID))
     assert state.name == "SMS Service Center Berichtgebeurtenissen"
 
 
-@pytest.mark.usefixtures("mock_api")
+@pytest.mark.usefixtures("only_event_platform", "mock_api")
 async def test_existing_entity_keeps_its_entity_id(
     hass: HomeAssistant,
     mock_config_entry: MockConfigEntry,
@@ -186,7 +202,7 @@ async def test_existing_entity_keeps_its_entity_id(
         translation_key="messages",
     )
 
-    await setup_integration(hass, mock_config_entry, Platform.EVENT)
+    await setup_integration(hass, mock_config_entry)
 
     entry = entity_registry.async_get(EVENT_ENTITY_ID)
     assert entry is not None
@@ -199,10 +215,14 @@ async def test_existing_entity_keeps_its_entity_id(
     assert state.name == "SMS Service Center Message events"
 
 
-@pytest.mark.usefixtures("init_integration")
-async def test_sent_event(hass: HomeAssistant) -> None:
+@pytest.mark.usefixtures("mock_api")
+async def test_sent_event(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
     """Test an accepted send fires `sent`, describing the message without its numbers."""
-    await send_sms(
+    await setup_integration(hass, mock_config_entry)
+
+    await call_send_sms_action(
         hass, recipients=[RECIPIENT_NUMBER, OTHER_NUMBER], message="Hello " * 30
     )
 
@@ -234,22 +254,80 @@ async def test_sent_event(hass: HomeAssistant) -> None:
     assert "687654321" not in str(attributes)
 
 
-@pytest.mark.usefixtures("init_integration")
-async def test_refused_send_fires_no_event(hass: HomeAssistant) -> None:
+@pytest.mark.usefixtures("mock_api")
+async def test_refused_send_fires_no_event(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
     """Test a send that does not go out fires nothing."""
+    await setup_integration(hass, mock_config_entry)
+
     with pytest.raises(ServiceValidationError):
-        await send_sms(hass, recipients=["not a number"], message="Hello")
+        await call_send_sms_action(hass, recipients=["not a number"], message="Hello")
 
     assert (state := hass.states.get(EVENT_ENTITY_ID))
     assert state.state == STATE_UNKNOWN
 
 
-@pytest.mark.usefixtures("init_integration")
-@pytest.mark.parametrize("event_type", ["queued", "expired", "failed"])
-async def test_outbox_events(hass: HomeAssistant, event_type: str) -> None:
-    """Test the entity fires what the account's signal carries, such as the outbox's events."""
-    attributes: dict[str, Any] = {
-        "message_id": None,
+@pytest.mark.parametrize(
+    ("retry_answer", "wait", "event_type", "message_id"),
+    [
+        pytest.param(CONNECTION_REFUSED, timedelta(0), "queued", None, id="queued"),
+        pytest.param(None, OUTBOX_RETRY_MIN, "sent", MESSAGE_ID, id="sent"),
+        pytest.param(PROVIDER_REFUSAL, OUTBOX_RETRY_MIN, "failed", None, id="failed"),
+        pytest.param(
+            CONNECTION_REFUSED,
+            timedelta(minutes=DEFAULT_OUTBOX_MINUTES),
+            "expired",
+            None,
+            id="expired",
+        ),
+    ],
+)
+async def test_outbox_events(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+    *,
+    retry_answer: dict[str, Any] | None,
+    wait: timedelta,
+    event_type: str,
+    message_id: str | None,
+) -> None:
+    """Test a message queued in the outbox fires `queued`, then what became of it.
+
+    The send cannot reach the API; the outbox tries again after ``wait``, when the
+    send is answered with ``retry_answer``: sent, refused, or still unreachable
+    until the message expires.
+    """
+    mock_endpoints(aioclient_mock)
+    await setup_integration(hass, mock_config_entry)
+    mock_endpoints(aioclient_mock, send=CONNECTION_REFUSED)
+    response = await call_send_sms_action(
+        hass, recipients=[RECIPIENT_NUMBER], message="Hello"
+    )
+    assert response["queued"] is True
+
+    mock_endpoints(aioclient_mock, send=retry_answer)
+    freezer.tick(wait)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert (state := hass.states.get(EVENT_ENTITY_ID))
+    assert {
+        key: state.attributes[key]
+        for key in (
+            "event_type",
+            "message_id",
+            "test_mode",
+            "recipients",
+            "segments",
+            "credits_estimate",
+            "queued",
+        )
+    } == {
+        "event_type": event_type,
+        "message_id": message_id,
         "test_mode": False,
         "recipients": 1,
         "segments": 1,
@@ -257,25 +335,30 @@ async def test_outbox_events(hass: HomeAssistant, event_type: str) -> None:
         "queued": True,
     }
 
-    async_dispatcher_send(
-        hass, SIGNAL_MESSAGE_EVENT.format(ENTRY_ID), event_type, attributes
+
+@pytest.mark.usefixtures("mock_api")
+async def test_other_accounts_events_are_not_fired(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """Test the entity fires for its own account's messages only."""
+    await setup_integration(hass, mock_config_entry)
+    await setup_integration(
+        hass,
+        MockConfigEntry(
+            domain=DOMAIN,
+            title="Second account",
+            entry_id=OTHER_ENTRY_ID,
+            data={CONF_API_TOKEN: "other-token-0123456789", CONF_URL: BASE_URL},
+            options={CONF_DEFAULT_COUNTRY: "NL"},
+        ),
     )
-    await hass.async_block_till_done()
 
-    assert (state := hass.states.get(EVENT_ENTITY_ID))
-    assert state.attributes["event_type"] == event_type
-    assert state.attributes["queued"] is True
-    assert state.attributes["message_id"] is None
-
-
-@pytest.mark.usefixtures("init_integration")
-async def test_other_accounts_signal_is_ignored(hass: HomeAssistant) -> None:
-    """Test the entity listens to its own account only."""
-    async_dispatcher_send(
-        hass, SIGNAL_MESSAGE_EVENT.format("other"), "sent", {"message_id": "x"}
+    await call_send_sms_action(
+        hass, OTHER_ENTRY_ID, recipients=[RECIPIENT_NUMBER], message="Hello"
     )
-    await hass.async_block_till_done()
 
+    assert (state := hass.states.get(OTHER_EVENT_ENTITY_ID))
+    assert state.attributes["event_type"] == "sent"
     assert (state := hass.states.get(EVENT_ENTITY_ID))
     assert state.state == STATE_UNKNOWN
 
@@ -308,11 +391,11 @@ async def test_readme_automation_runs_for_new_events_only(
     await setup_integration(hass, mock_config_entry)
     await setup_automation(hass, automation)
     await reload_account(hass, mock_config_entry)
-    assert runs == []
+    assert not runs
 
     # A message queued while the API cannot be reached, refused when it is tried again.
     mock_endpoints(aioclient_mock, send=CONNECTION_REFUSED)
-    await send_sms(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
+    await call_send_sms_action(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
     mock_endpoints(aioclient_mock, send=PROVIDER_REFUSAL)
     freezer.tick(OUTBOX_RETRY_MIN)
     async_fire_time_changed(hass)
@@ -352,12 +435,12 @@ async def test_readme_trigger_fires_for_every_new_event(
     assert (state := hass.states.get(EVENT_ENTITY_ID))
     assert state.state == STATE_UNKNOWN
 
-    await send_sms(hass, recipients=[RECIPIENT_NUMBER], message="First")
+    await call_send_sms_action(hass, recipients=[RECIPIENT_NUMBER], message="First")
     assert len(runs) == 1
 
     await reload_account(hass, mock_config_entry)
     await restart_account(hass, mock_config_entry)
     assert len(runs) == 1
 
-    await send_sms(hass, recipients=[RECIPIENT_NUMBER], message="Second")
+    await call_send_sms_action(hass, recipients=[RECIPIENT_NUMBER], message="Second")
     assert len(runs) == 2

@@ -11,12 +11,8 @@ import pytest
 
 from custom_components.smsservicecenter.const import CONF_LOW_CREDITS_THRESHOLD, DOMAIN
 
-from .conftest import (
-    NO_SENDNAME,
-    assert_reauth_started,
-    mock_endpoints,
-    setup_integration,
-)
+from . import setup_integration
+from .conftest import NO_SENDNAME, assert_reauth_started, mock_endpoints
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -28,16 +24,19 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.usefixtures("mock_api")
 
 
+@pytest.mark.usefixtures("mock_api")
 async def test_load_unload_entry(
-    hass: HomeAssistant, init_integration: MockConfigEntry
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
 ) -> None:
     """Test the account is set up and unloaded again."""
-    assert init_integration.state is ConfigEntryState.LOADED
+    await setup_integration(hass, mock_config_entry)
 
-    await hass.config_entries.async_unload(init_integration.entry_id)
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+
+    await hass.config_entries.async_unload(mock_config_entry.entry_id)
     await hass.async_block_till_done()
 
-    assert init_integration.state is ConfigEntryState.NOT_LOADED
+    assert mock_config_entry.state is ConfigEntryState.NOT_LOADED
 
 
 @pytest.mark.parametrize(
@@ -110,22 +109,25 @@ async def test_setup_auth_failed(
     assert_reauth_started(hass, mock_config_entry.entry_id)
 
 
+@pytest.mark.usefixtures("mock_api")
 async def test_options_update_reloads_entry(
-    hass: HomeAssistant, init_integration: MockConfigEntry
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
 ) -> None:
     """Test changing the options reloads the account with the new options."""
-    runtime_data = init_integration.runtime_data
+    await setup_integration(hass, mock_config_entry)
+
+    runtime_data = mock_config_entry.runtime_data
     assert (state := hass.states.get("binary_sensor.sms_service_center_low_credits"))
     assert state.state == STATE_OFF
 
     hass.config_entries.async_update_entry(
-        init_integration,
-        options={**init_integration.options, CONF_LOW_CREDITS_THRESHOLD: 500},
+        mock_config_entry,
+        options={**mock_config_entry.options, CONF_LOW_CREDITS_THRESHOLD: 500},
     )
     await hass.async_block_till_done()
 
-    assert init_integration.state is ConfigEntryState.LOADED
-    assert init_integration.runtime_data is not runtime_data
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    assert mock_config_entry.runtime_data is not runtime_data
     state = hass.states.get("binary_sensor.sms_service_center_low_credits")
     assert state
     assert state.state == STATE_ON

@@ -22,15 +22,15 @@ from custom_components.smsservicecenter.const import (
     OUTBOX_RETRY_AFTER_SETUP,
 )
 
+from . import setup_integration
 from .conftest import (
     RECIPIENT_NUMBER,
     assert_no_requests,
+    call_send_sms_action,
     credits_json,
     mock_endpoints,
     send_requests,
-    send_sms,
     settle_sends,
-    setup_integration,
 )
 from .test_outbox import (
     CONNECTION_REFUSED,
@@ -74,7 +74,7 @@ async def start_held_send(
     answer, received = held_answer(release, sent_json)
     mock_endpoints(aioclient_mock, send={"side_effect": answer})
     task = asyncio.create_task(
-        send_sms(hass, recipients=[RECIPIENT_NUMBER], message="Alarm")
+        call_send_sms_action(hass, recipients=[RECIPIENT_NUMBER], message="Alarm")
     )
     await spin_until(lambda: len(received) == 1)
     return task, release
@@ -103,7 +103,7 @@ async def test_reload_during_a_send_keeps_its_daily_count(
         assert_no_requests(aioclient_mock),
         pytest.raises(ServiceValidationError, match="daily credit limit"),
     ):
-        await send_sms(hass, recipients=[RECIPIENT_NUMBER], message="Again")
+        await call_send_sms_action(hass, recipients=[RECIPIENT_NUMBER], message="Again")
 
 
 @pytest.mark.usefixtures("freezer")
@@ -140,7 +140,7 @@ async def test_unload_during_a_refused_connection_queues_it_once(
 
     mock_endpoints(aioclient_mock, send={"side_effect": refused})
     task = asyncio.create_task(
-        send_sms(hass, recipients=[RECIPIENT_NUMBER], message="Alarm")
+        call_send_sms_action(hass, recipients=[RECIPIENT_NUMBER], message="Alarm")
     )
     await spin_until(lambda: len(send_requests(aioclient_mock)) == 1)
     assert await hass.config_entries.async_unload(entry.entry_id)
@@ -185,7 +185,7 @@ async def test_retry_interrupted_before_its_request_stays_queued(
     release.set()
     await hass.async_block_till_done(wait_background_tasks=True)
 
-    assert send_requests(aioclient_mock) == []
+    assert not send_requests(aioclient_mock)
     assert len(outbox.messages) == 1
     assert len(stored_messages(hass_storage)) == 1
 
@@ -207,13 +207,13 @@ async def test_full_disk_before_a_retry_sends_nothing_now(
         "homeassistant.helpers.storage.Store._async_write_data", side_effect=FULL_DISK
     ):
         await tick(hass, freezer, timedelta(seconds=30))
-    assert send_requests(aioclient_mock) == []
+    assert not send_requests(aioclient_mock)
     assert len(stored_messages(hass_storage)) == 1
     assert queued_count(hass) == 1
 
     await tick(hass, freezer, timedelta(minutes=1))
     assert len(send_requests(aioclient_mock)) == 1
-    assert stored_messages(hass_storage) == []
+    assert not stored_messages(hass_storage)
 
 
 @pytest.mark.usefixtures("freezer")
@@ -307,7 +307,7 @@ async def test_retry_after_is_honoured_through_polls(
     await entry.runtime_data.coordinator.async_refresh()
     await settle_sends(hass)
     await tick(hass, freezer, timedelta(minutes=5))
-    assert send_requests(aioclient_mock) == []
+    assert not send_requests(aioclient_mock)
 
     await tick(hass, freezer, timedelta(minutes=5))
     assert len(send_requests(aioclient_mock)) == 1
@@ -327,7 +327,7 @@ async def test_send_cancelled_while_reading_the_balance_holds_nothing(
     mock_endpoints(aioclient_mock, credits_={"side_effect": balance})
 
     task = asyncio.create_task(
-        send_sms(hass, recipients=[RECIPIENT_NUMBER], message="Alarm")
+        call_send_sms_action(hass, recipients=[RECIPIENT_NUMBER], message="Alarm")
     )
     await spin_until(lambda: len(reads) == 1)
     task.cancel()
@@ -339,7 +339,7 @@ async def test_send_cancelled_while_reading_the_balance_holds_nothing(
     budget = entry.runtime_data.account.budget
     assert budget.daily.left(budget.today()) == 5
     assert budget.ledger.available == 10
-    assert send_requests(aioclient_mock) == []
+    assert not send_requests(aioclient_mock)
 
 
 @pytest.mark.parametrize(
@@ -375,7 +375,7 @@ async def test_send_over_midnight_in_amsterdam_counts_on_the_day_it_is_answered(
     assert used_today(hass) == "1"
     assert entry.runtime_data.account.budget.daily.day.isoformat() == after[:10]
     with pytest.raises(ServiceValidationError, match="daily credit limit"):
-        await send_sms(hass, recipients=[RECIPIENT_NUMBER], message="Again")
+        await call_send_sms_action(hass, recipients=[RECIPIENT_NUMBER], message="Again")
 
 
 async def test_restart_after_midnight_utc_keeps_the_local_day(

@@ -25,6 +25,7 @@ from custom_components.smsservicecenter.const import (
     SUBENTRY_TYPE_RECIPIENT,
 )
 
+from . import setup_integration
 from .conftest import (
     BASE_URL,
     ENTRY_ID,
@@ -36,7 +37,6 @@ from .conftest import (
     mock_endpoints,
     send_requests,
     send_tokens,
-    setup_integration,
 )
 
 SEND_TOOL = "smsservicecenter__send_message"
@@ -151,9 +151,13 @@ def expose(hass: HomeAssistant, *entity_ids: str, exposed: bool = True) -> None:
         async_expose_entity(hass, "conversation", entity_id, exposed)
 
 
-@pytest.mark.usefixtures("init_integration")
-async def test_tools(hass: HomeAssistant, snapshot: SnapshotAssertion) -> None:
+@pytest.mark.usefixtures("mock_api")
+async def test_tools(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, snapshot: SnapshotAssertion
+) -> None:
     """Test both tools, as the Assist API describes them to a model."""
+    await setup_integration(hass, mock_config_entry)
+
     expose(hass, ALICE)
 
     api = await assist_api(hass)
@@ -173,9 +177,13 @@ async def test_tools(hass: HomeAssistant, snapshot: SnapshotAssertion) -> None:
     ] == snapshot
 
 
-@pytest.mark.usefixtures("init_integration")
-async def test_send_tool_needs_an_exposed_recipient(hass: HomeAssistant) -> None:
+@pytest.mark.usefixtures("mock_api")
+async def test_send_tool_needs_an_exposed_recipient(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
     """Test the send tool is offered only while a recipient is exposed."""
+    await setup_integration(hass, mock_config_entry)
+
     assert list(await our_tools(hass)) == [CREDITS_TOOL]
 
     expose(hass, ALICE)
@@ -185,13 +193,15 @@ async def test_send_tool_needs_an_exposed_recipient(hass: HomeAssistant) -> None
     assert list(await our_tools(hass)) == [CREDITS_TOOL]
 
 
-@pytest.mark.usefixtures("init_integration")
+@pytest.mark.usefixtures("mock_api")
 async def test_only_enabled_notify_entities_are_recipients(
     hass: HomeAssistant,
     mock_config_entry: MockConfigEntry,
     entity_registry: er.EntityRegistry,
 ) -> None:
     """Test a disabled notify entity, or another entity of a recipient, is no recipient."""
+    await setup_integration(hass, mock_config_entry)
+
     other = entity_registry.async_get_or_create(
         "sensor",
         "test",
@@ -215,19 +225,23 @@ async def test_no_tools_without_a_loaded_account(
     hass: HomeAssistant, mock_config_entry: MockConfigEntry
 ) -> None:
     """Test nothing is offered before an account loads, and after it unloads."""
-    assert await our_tools(hass) == {}
+    assert not await our_tools(hass)
 
     await setup_integration(hass, mock_config_entry)
     expose(hass, ALICE)
     assert list(await our_tools(hass)) == [SEND_TOOL, CREDITS_TOOL]
 
     await hass.config_entries.async_unload(ENTRY_ID)
-    assert await our_tools(hass) == {}
+    assert not await our_tools(hass)
 
 
-@pytest.mark.usefixtures("init_integration")
-async def test_other_apis_get_no_tools(hass: HomeAssistant) -> None:
+@pytest.mark.usefixtures("mock_api")
+async def test_other_apis_get_no_tools(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
     """Test the tools are for the Assist API only."""
+    await setup_integration(hass, mock_config_entry)
+
     expose(hass, ALICE)
     llm_context = llm.LLMContext(
         platform="test",
@@ -239,12 +253,17 @@ async def test_other_apis_get_no_tools(hass: HomeAssistant) -> None:
 
     tools = await llm_component.async_get_tools(hass, llm_context, "other")
 
-    assert [tool.name for tool in tools.tools if tool.integration == DOMAIN] == []
+    assert not [tool.name for tool in tools.tools if tool.integration == DOMAIN]
 
 
-@pytest.mark.usefixtures("init_integration")
-async def test_send_message(hass: HomeAssistant, mock_api: AiohttpClientMocker) -> None:
+async def test_send_message(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    mock_api: AiohttpClientMocker,
+) -> None:
     """Test a send to an exposed recipient: one request, no number in the result."""
+    await setup_integration(hass, mock_config_entry)
+
     expose(hass, ALICE)
 
     result = await call(hass, SEND_TOOL, recipient="Alice", message="Dinner is ready")
@@ -271,13 +290,15 @@ async def test_send_message(hass: HomeAssistant, mock_api: AiohttpClientMocker) 
     assert state.attributes["message_id"] == MESSAGE_ID
 
 
-@pytest.mark.usefixtures("init_integration")
 async def test_send_to_an_alias(
     hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
     mock_api: AiohttpClientMocker,
     entity_registry: er.EntityRegistry,
 ) -> None:
     """Test the recipient's entity aliases are offered and reach the recipient."""
+    await setup_integration(hass, mock_config_entry)
+
     entity_registry.async_update_entity(
         ALICE, aliases=[er.COMPUTED_NAME, "My daughter"]
     )
@@ -314,7 +335,7 @@ async def test_send_refuses_what_is_not_offered(
     with assert_no_requests(mock_api), pytest.raises(probatio.Invalid):
         await call(hass, SEND_TOOL, recipient=recipient_name, message="Hi")
 
-    assert send_requests(mock_api) == []
+    assert not send_requests(mock_api)
 
 
 @pytest.mark.parametrize(
@@ -360,7 +381,7 @@ async def test_refused_send(
     result = await call(hass, SEND_TOOL, recipient="Alice", message=message)
 
     assert result == llm.ToolResult(data={"error": error}, error=True)
-    assert send_requests(aioclient_mock) == []
+    assert not send_requests(aioclient_mock)
     assert (state := hass.states.get("event.sms_service_center_messages"))
     assert state.state == STATE_UNKNOWN
 
@@ -388,11 +409,14 @@ async def test_queued_send(
     assert state.state == "1"
 
 
-@pytest.mark.usefixtures("init_integration")
 async def test_send_after_the_account_unloaded(
-    hass: HomeAssistant, mock_api: AiohttpClientMocker
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    mock_api: AiohttpClientMocker,
 ) -> None:
     """Test a tool offered before its account unloaded refuses to send."""
+    await setup_integration(hass, mock_config_entry)
+
     expose(hass, ALICE)
     api = await assist_api(hass)
     await hass.config_entries.async_unload(ENTRY_ID)
@@ -408,7 +432,7 @@ async def test_send_after_the_account_unloaded(
         },
         error=True,
     )
-    assert send_requests(mock_api) == []
+    assert not send_requests(mock_api)
 
 
 async def test_two_accounts(

@@ -180,7 +180,7 @@ def test_normalize_phone_numbers_single_string() -> None:
 
 
 def test_normalize_phone_numbers_empty() -> None:
-    assert normalize_phone_numbers([]) == []
+    assert not normalize_phone_numbers([])
 
 
 def test_normalize_phone_numbers_names_first_invalid() -> None:

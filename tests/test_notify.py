@@ -1,5 +1,6 @@
 """Tests for the SMS Service Center notify entities and legacy notify service."""
 
+from collections.abc import Generator
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 from unittest.mock import AsyncMock, patch
@@ -47,6 +48,7 @@ from custom_components.smsservicecenter.const import (
 )
 from custom_components.smsservicecenter.notify import async_get_service
 
+from . import setup_integration
 from .conftest import (
     BASE_URL,
     ENTRY_ID,
@@ -57,7 +59,6 @@ from .conftest import (
     mock_endpoints,
     send_requests,
     send_tokens,
-    setup_integration,
 )
 
 if TYPE_CHECKING:
@@ -79,6 +80,13 @@ OTHER_ENTRY_ID = "01JSMSSERVICECENTER00000002"
 GET_SERVICE = "custom_components.smsservicecenter.notify.async_get_service"
 OTHER_SERVICE = "other_sms"
 OTHER_BOB_SERVICE = "other_sms_bob"
+
+
+@pytest.fixture
+def only_notify_platform() -> Generator[None]:
+    """Set up only the notify platform of an account."""
+    with patch("custom_components.smsservicecenter.PLATFORMS", [Platform.NOTIFY]):
+        yield
 
 
 def recipient(name: str, phone_number: str) -> ConfigSubentry:
@@ -132,7 +140,7 @@ async def send_message(hass: HomeAssistant, **data: Any) -> None:
     )
 
 
-@pytest.mark.usefixtures("mock_api")
+@pytest.mark.usefixtures("only_notify_platform", "mock_api")
 async def test_notify_entities(
     hass: HomeAssistant,
     mock_config_entry: MockConfigEntry,
@@ -140,18 +148,21 @@ async def test_notify_entities(
     snapshot: SnapshotAssertion,
 ) -> None:
     """Test each recipient is a notify entity."""
-    await setup_integration(hass, mock_config_entry, Platform.NOTIFY)
+    await setup_integration(hass, mock_config_entry)
 
     await snapshot_platform(hass, entity_registry, snapshot, mock_config_entry.entry_id)
 
 
-@pytest.mark.usefixtures("init_integration")
+@pytest.mark.usefixtures("mock_api")
 async def test_recipient_device(
     hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
     device_registry: dr.DeviceRegistry,
     entity_registry: er.EntityRegistry,
 ) -> None:
     """Test each recipient has a device of its own, linked to the account's device."""
+    await setup_integration(hass, mock_config_entry)
+
     account = device_registry.async_get_device_by_identifier(
         (DOMAIN, ENTRY_ID), ENTRY_ID
     )
@@ -170,9 +181,14 @@ async def test_recipient_device(
     assert entry.config_subentry_id == RECIPIENT_SUBENTRY_ID
 
 
-@pytest.mark.usefixtures("init_integration")
-async def test_send_message(hass: HomeAssistant, mock_api: AiohttpClientMocker) -> None:
+async def test_send_message(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    mock_api: AiohttpClientMocker,
+) -> None:
     """Test notify.send_message texts the recipient with its sendname."""
+    await setup_integration(hass, mock_config_entry)
+
     await send_message(hass, **{ATTR_MESSAGE: "The washing machine is done."})
 
     assert send_requests(mock_api) == [
@@ -196,11 +212,16 @@ async def test_send_message(hass: HomeAssistant, mock_api: AiohttpClientMocker) 
     ],
     ids=["title", "title_with_spaces", "empty_title", "blank_title"],
 )
-@pytest.mark.usefixtures("init_integration")
 async def test_send_message_with_title(
-    hass: HomeAssistant, mock_api: AiohttpClientMocker, title: str, sent: str
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    mock_api: AiohttpClientMocker,
+    title: str,
+    sent: str,
 ) -> None:
     """Test a title is put before the message on its own line; a blank one adds nothing."""
+    await setup_integration(hass, mock_config_entry)
+
     await send_message(hass, **{ATTR_MESSAGE: "Door open", ATTR_TITLE: title})
 
     assert [body["message"] for body in send_requests(mock_api)] == [sent]
@@ -229,11 +250,15 @@ async def test_send_message_account_sendname(
 
 
 @pytest.mark.parametrize("message", ["", "  \n "])
-@pytest.mark.usefixtures("init_integration")
 async def test_send_message_empty(
-    hass: HomeAssistant, mock_api: AiohttpClientMocker, message: str
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    mock_api: AiohttpClientMocker,
+    message: str,
 ) -> None:
     """Test an empty message is refused even with a title, and nothing is sent."""
+    await setup_integration(hass, mock_config_entry)
+
     with (
         assert_no_requests(mock_api),
         pytest.raises(ServiceValidationError, match="The message is empty") as exc_info,
@@ -243,11 +268,15 @@ async def test_send_message_empty(
     assert exc_info.value.translation_key == "empty_message"
 
 
-@pytest.mark.usefixtures("init_integration")
+@pytest.mark.usefixtures("mock_api")
 async def test_send_message_api_error(
-    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
 ) -> None:
     """Test the provider's error is raised to the caller."""
+    await setup_integration(hass, mock_config_entry)
+
     mock_endpoints(
         aioclient_mock,
         send={"json": {"status": "error", "message": "Number is blocked"}},
@@ -270,14 +299,16 @@ async def test_send_message_api_error(
     ],
     ids=["no_sendname", "empty_sendname", "numeric_sendname"],
 )
-@pytest.mark.usefixtures("init_integration")
 async def test_legacy_notify(
     hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
     mock_api: AiohttpClientMocker,
     data: dict[str, Any],
     sendname: dict[str, str],
 ) -> None:
     """Test the legacy service sends to one number given as target, with its sendname."""
+    await setup_integration(hass, mock_config_entry)
+
     await notify_legacy(
         hass, **{ATTR_MESSAGE: "Hello", ATTR_TARGET: "0612345678"} | data
     )
@@ -287,11 +318,14 @@ async def test_legacy_notify(
     ]
 
 
-@pytest.mark.usefixtures("init_integration")
 async def test_legacy_notify_target_list(
-    hass: HomeAssistant, mock_api: AiohttpClientMocker
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    mock_api: AiohttpClientMocker,
 ) -> None:
     """Test a list of targets is one request, with title and sendname."""
+    await setup_integration(hass, mock_config_entry)
+
     await notify_legacy(
         hass,
         **{
@@ -324,14 +358,16 @@ async def test_legacy_notify_target_list(
         ({ATTR_TARGET: "0612345678", ATTR_MESSAGE: " "}, "empty_message"),
     ],
 )
-@pytest.mark.usefixtures("init_integration")
 async def test_legacy_notify_invalid(
     hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
     mock_api: AiohttpClientMocker,
     data: dict[str, Any],
     translation_key: str,
 ) -> None:
     """Test bad input to the legacy service raises a translated error, sending nothing."""
+    await setup_integration(hass, mock_config_entry)
+
     with (
         assert_no_requests(mock_api),
         pytest.raises(ServiceValidationError) as exc_info,
@@ -341,15 +377,18 @@ async def test_legacy_notify_invalid(
     assert exc_info.value.translation_key == translation_key
 
 
-@pytest.mark.usefixtures("init_integration")
 async def test_legacy_notify_recipient_service(
-    hass: HomeAssistant, mock_api: AiohttpClientMocker
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    mock_api: AiohttpClientMocker,
 ) -> None:
     """Test each recipient has a legacy service with its number as the target.
 
     Callers that give no target, such as alert, can send with it; a target given
     is ignored.
     """
+    await setup_integration(hass, mock_config_entry)
+
     await hass.services.async_call(
         NOTIFY_DOMAIN, ALICE_SERVICE, {ATTR_MESSAGE: "Door open"}, blocking=True
     )
@@ -375,11 +414,14 @@ async def test_legacy_notify_recipient_service(
     ]
 
 
-@pytest.mark.usefixtures("init_integration")
 async def test_legacy_notify_alert(
-    hass: HomeAssistant, mock_api: AiohttpClientMocker
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    mock_api: AiohttpClientMocker,
 ) -> None:
     """Test an alert sends through a recipient's legacy service."""
+    await setup_integration(hass, mock_config_entry)
+
     assert await async_setup_component(
         hass,
         "alert",
@@ -446,11 +488,13 @@ async def test_legacy_notify_group(
 
 async def test_legacy_notify_renewed_after_reload(
     hass: HomeAssistant,
-    init_integration: MockConfigEntry,
+    mock_config_entry: MockConfigEntry,
     mock_api: AiohttpClientMocker,
 ) -> None:
     """Test the account's and the recipient's services send once each after a reload."""
-    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await setup_integration(hass, mock_config_entry)
+
+    assert await hass.config_entries.async_reload(mock_config_entry.entry_id)
     await hass.async_block_till_done()
 
     await notify_legacy(hass, **{ATTR_MESSAGE: "Hello", ATTR_TARGET: BOB_NUMBER})
@@ -466,12 +510,14 @@ async def test_legacy_notify_renewed_after_reload(
 
 async def test_legacy_notify_follows_recipients(
     hass: HomeAssistant,
-    init_integration: MockConfigEntry,
+    mock_config_entry: MockConfigEntry,
     mock_api: AiohttpClientMocker,
 ) -> None:
     """Test adding or removing a recipient adds or removes its legacy service."""
+    await setup_integration(hass, mock_config_entry)
+
     hass.config_entries.async_add_subentry(
-        init_integration, recipient("Bob", BOB_NUMBER)
+        mock_config_entry, recipient("Bob", BOB_NUMBER)
     )
     await hass.async_block_till_done()
 
@@ -481,7 +527,7 @@ async def test_legacy_notify_follows_recipients(
     )
     assert send_requests(mock_api) == [{"numbers": BOB_NUMBER, "message": "Hello"}]
 
-    hass.config_entries.async_remove_subentry(init_integration, RECIPIENT_SUBENTRY_ID)
+    hass.config_entries.async_remove_subentry(mock_config_entry, RECIPIENT_SUBENTRY_ID)
     await hass.async_block_till_done()
 
     assert not has_notify_service(hass, ALICE_SERVICE)
@@ -491,11 +537,13 @@ async def test_legacy_notify_follows_recipients(
 
 async def test_legacy_notify_renamed_account(
     hass: HomeAssistant,
-    init_integration: MockConfigEntry,
+    mock_config_entry: MockConfigEntry,
     mock_api: AiohttpClientMocker,
 ) -> None:
     """Test renaming the account renames its legacy services."""
-    hass.config_entries.async_update_entry(init_integration, title="Home SMS")
+    await setup_integration(hass, mock_config_entry)
+
+    hass.config_entries.async_update_entry(mock_config_entry, title="Home SMS")
     await hass.async_block_till_done()
 
     assert not has_notify_service(hass, LEGACY_SERVICE)
@@ -517,18 +565,20 @@ async def test_legacy_notify_renamed_account(
 
 async def test_legacy_notify_unload_and_setup(
     hass: HomeAssistant,
-    init_integration: MockConfigEntry,
+    mock_config_entry: MockConfigEntry,
     mock_api: AiohttpClientMocker,
 ) -> None:
     """Test the legacy services go with an unload and come back with a setup."""
-    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    await setup_integration(hass, mock_config_entry)
+
+    assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
 
     assert not has_notify_service(hass, LEGACY_SERVICE)
     assert not has_notify_service(hass, ALICE_SERVICE)
     with pytest.raises(ServiceNotFound):
         await notify_legacy(hass, **{ATTR_MESSAGE: "Hello", ATTR_TARGET: BOB_NUMBER})
 
-    assert await hass.config_entries.async_setup(init_integration.entry_id)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
     await notify_legacy(hass, **{ATTR_MESSAGE: "Hello", ATTR_TARGET: BOB_NUMBER})
     await hass.services.async_call(
@@ -542,11 +592,13 @@ async def test_legacy_notify_unload_and_setup(
 
 async def test_legacy_notify_removed_with_entry(
     hass: HomeAssistant,
-    init_integration: MockConfigEntry,
+    mock_config_entry: MockConfigEntry,
     mock_api: AiohttpClientMocker,
 ) -> None:
     """Test the legacy services are removed with the account."""
-    await hass.config_entries.async_remove(init_integration.entry_id)
+    await setup_integration(hass, mock_config_entry)
+
+    await hass.config_entries.async_remove(mock_config_entry.entry_id)
     await hass.async_block_till_done()
 
     assert not has_notify_service(hass, LEGACY_SERVICE)
@@ -555,20 +607,23 @@ async def test_legacy_notify_removed_with_entry(
         await hass.services.async_call(
             NOTIFY_DOMAIN, ALICE_SERVICE, {ATTR_MESSAGE: "Hi"}, blocking=True
         )
-    assert send_requests(mock_api) == []
+    assert not send_requests(mock_api)
 
 
 @pytest.mark.parametrize("expected_lingering_timers", [True])
+@pytest.mark.usefixtures("mock_api")
 async def test_legacy_notify_kept_when_unload_fails(
-    hass: HomeAssistant, init_integration: MockConfigEntry
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
 ) -> None:
     """Test the legacy services stay when the account's entities fail to unload."""
+    await setup_integration(hass, mock_config_entry)
+
     with patch.object(
         hass.config_entries, "async_unload_platforms", AsyncMock(return_value=False)
     ):
-        assert not await hass.config_entries.async_unload(init_integration.entry_id)
+        assert not await hass.config_entries.async_unload(mock_config_entry.entry_id)
 
-    assert init_integration.state is ConfigEntryState.FAILED_UNLOAD
+    assert mock_config_entry.state is ConfigEntryState.FAILED_UNLOAD
     assert has_notify_service(hass, LEGACY_SERVICE)
     assert has_notify_service(hass, ALICE_SERVICE)
     # They say why they cannot send rather than sending through a half-unloaded account.
@@ -581,7 +636,7 @@ async def test_legacy_notify_kept_when_unload_fails(
 
 async def test_legacy_notify_two_accounts(
     hass: HomeAssistant,
-    init_integration: MockConfigEntry,
+    mock_config_entry: MockConfigEntry,
     mock_api: AiohttpClientMocker,
 ) -> None:
     """Test each account has its own legacy services, which go only with that account.
@@ -589,6 +644,8 @@ async def test_legacy_notify_two_accounts(
     The services of an account that is unloaded stay gone while the other account
     is reloaded or unloaded, and come back with the account.
     """
+    await setup_integration(hass, mock_config_entry)
+
     other = other_account()
     await setup_integration(hass, other)
 
@@ -606,11 +663,11 @@ async def test_legacy_notify_two_accounts(
     )
     assert send_tokens(mock_api)[1:] == [f"Bearer {TOKEN}"] * 2
 
-    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    assert await hass.config_entries.async_reload(mock_config_entry.entry_id)
     await hass.async_block_till_done()
     assert has_notify_service(hass, LEGACY_SERVICE)
     assert has_notify_service(hass, ALICE_SERVICE)
-    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
     assert not has_notify_service(hass, LEGACY_SERVICE)
     assert not has_notify_service(hass, ALICE_SERVICE)
     assert not has_notify_service(hass, OTHER_SERVICE)
@@ -634,7 +691,7 @@ async def test_legacy_notify_two_accounts(
 
 async def test_legacy_notify_same_title(
     hass: HomeAssistant,
-    init_integration: MockConfigEntry,
+    mock_config_entry: MockConfigEntry,
     mock_api: AiohttpClientMocker,
 ) -> None:
     """Test two accounts whose titles give the same service name share the names.
@@ -643,6 +700,8 @@ async def test_legacy_notify_same_title(
     name sends for the account set up last; unloading either account removes the
     names they share.
     """
+    await setup_integration(hass, mock_config_entry)
+
     other = other_account(title="SMS service center!", recipient_name="Alice")
     await setup_integration(hass, other)
 
@@ -657,7 +716,7 @@ async def test_legacy_notify_same_title(
 
     assert not has_notify_service(hass, LEGACY_SERVICE)
     assert not has_notify_service(hass, ALICE_SERVICE)
-    assert init_integration.state is ConfigEntryState.LOADED
+    assert mock_config_entry.state is ConfigEntryState.LOADED
 
 
 async def test_legacy_notify_name_of_other_integration(

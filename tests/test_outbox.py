@@ -44,16 +44,16 @@ from custom_components.smsservicecenter.const import (
     SIGNAL_MESSAGE_EVENT,
 )
 
+from . import setup_integration
 from .conftest import (
     ENTRY_ID,
     RECIPIENT_NUMBER,
     assert_reauth_started,
+    call_send_sms_action,
     credits_json,
     mock_endpoints,
     send_requests,
-    send_sms,
     settle_sends,
-    setup_integration,
 )
 
 STORAGE_KEY = f"{DOMAIN}.{ENTRY_ID}.outbox"
@@ -139,7 +139,7 @@ async def queue_message(
 ) -> Any:
     """Send while the API cannot be reached; return the action's response."""
     mock_endpoints(aioclient_mock, send=CONNECTION_REFUSED)
-    return await send_sms(hass, recipients=["0612345678"], message=message)
+    return await call_send_sms_action(hass, recipients=["0612345678"], message=message)
 
 
 async def tick(
@@ -167,7 +167,7 @@ async def test_send_is_queued(
     await setup_integration(hass, account())
     mock_endpoints(aioclient_mock, send=failure)
 
-    response = await send_sms(
+    response = await call_send_sms_action(
         hass, recipients=["0612345678", "+31687654321"], message="Hello"
     )
 
@@ -229,11 +229,11 @@ async def test_may_have_been_sent_is_not_queued(
     mock_endpoints(aioclient_mock, send=MAY_HAVE_BEEN_SENT)
 
     with pytest.raises(HomeAssistantError) as exc_info:
-        await send_sms(hass, recipients=["0612345678"], message="Hello")
+        await call_send_sms_action(hass, recipients=["0612345678"], message="Hello")
 
     assert exc_info.value.translation_key == "send_outcome_unknown"
     assert queued_count(hass) == 0
-    assert events == []
+    assert not events
 
 
 async def test_outbox_off(
@@ -247,7 +247,7 @@ async def test_outbox_off(
     mock_endpoints(aioclient_mock, send=CONNECTION_REFUSED)
 
     with pytest.raises(HomeAssistantError, match="refused the connection") as exc_info:
-        await send_sms(hass, recipients=["0612345678"], message="Hello")
+        await call_send_sms_action(hass, recipients=["0612345678"], message="Hello")
 
     assert exc_info.value.translation_key == "connection_refused"
     assert queued_count(hass) == 0
@@ -296,14 +296,14 @@ async def test_retry_after_backoff(
     mock_endpoints(aioclient_mock, credits_=credits_json(100))
 
     await tick(hass, freezer, OUTBOX_RETRY_MIN - timedelta(seconds=1))
-    assert send_requests(aioclient_mock) == []
+    assert not send_requests(aioclient_mock)
 
     await tick(hass, freezer, timedelta(seconds=1))
     assert send_requests(aioclient_mock) == [
         {"numbers": RECIPIENT_NUMBER, "message": "Hello"}
     ]
     assert queued_count(hass) == 0
-    assert stored_messages(hass_storage) == []
+    assert not stored_messages(hass_storage)
     assert entry.runtime_data.coordinator.ledger.balance == 99
     assert events[-1] == (
         "sent",
@@ -408,7 +408,7 @@ async def test_retry_that_may_have_gone_or_was_refused_fails(
 
     assert len(send_requests(aioclient_mock)) == 1
     assert queued_count(hass) == 0
-    assert stored_messages(hass_storage) == []
+    assert not stored_messages(hass_storage)
     assert events[-1] == (
         "failed",
         {
@@ -438,7 +438,7 @@ async def test_retry_without_credits_stays_queued(
     # The poll finds the credits gone, and tries the outbox at once.
     await entry.runtime_data.coordinator.async_refresh()
     await hass.async_block_till_done(wait_background_tasks=True)
-    assert send_requests(aioclient_mock) == []
+    assert not send_requests(aioclient_mock)
     assert queued_count(hass) == 1
 
     mock_endpoints(aioclient_mock, credits_=credits_json(50))
@@ -512,7 +512,7 @@ async def test_queued_message_survives_a_restart(
     mock_endpoints(aioclient_mock)
     await setup_integration(hass, account())
     assert queued_count(hass) == 1
-    assert send_requests(aioclient_mock) == []
+    assert not send_requests(aioclient_mock)
 
     await tick(hass, freezer, OUTBOX_RETRY_AFTER_SETUP)
     assert len(send_requests(aioclient_mock)) == 1
@@ -544,7 +544,7 @@ async def test_unload_stops_retrying(
     assert await hass.config_entries.async_unload(entry.entry_id)
     await tick(hass, freezer, timedelta(minutes=10))
 
-    assert send_requests(aioclient_mock) == []
+    assert not send_requests(aioclient_mock)
 
 
 async def test_removal_deletes_the_outbox(
@@ -610,18 +610,18 @@ async def test_unload_during_a_retry_lets_it_finish(
         freezer.tick(OUTBOX_RETRY_MIN)
         async_fire_time_changed(hass)
         await request_out.wait()
-        assert stored_messages(hass_storage) == []
+        assert not stored_messages(hass_storage)
         assert await hass.config_entries.async_unload(entry.entry_id)
         answer.set()
         await hass.async_block_till_done(wait_background_tasks=True)
 
     assert send.call_count == 1
     assert not outbox.messages
-    assert stored_messages(hass_storage) == []
+    assert not stored_messages(hass_storage)
     mock_endpoints(aioclient_mock)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await tick(hass, freezer, timedelta(minutes=10))
-    assert send_requests(aioclient_mock) == []
+    assert not send_requests(aioclient_mock)
 
 
 async def test_retry_that_fails_is_stored_again(
@@ -807,7 +807,7 @@ async def test_expired_message_leaves_the_store(
     await tick(hass, freezer, OUTBOX_RETRY_MIN)
     assert queued_count(hass) == 0
 
-    assert stored_messages(hass_storage) == []
+    assert not stored_messages(hass_storage)
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
     assert queued_count(hass) == 0
@@ -859,7 +859,7 @@ async def test_failed_poll_does_not_send_the_outbox(
     await hass.async_block_till_done(wait_background_tasks=True)
 
     assert not entry.runtime_data.coordinator.last_update_success
-    assert send_requests(aioclient_mock) == []
+    assert not send_requests(aioclient_mock)
     assert queued_count(hass) == 1
     assert len(stored_messages(hass_storage)) == 1
 
@@ -895,10 +895,10 @@ async def test_retry_that_fails_unexpectedly_is_never_sent_again(
 
     assert send.call_count == 1
     assert queued_count(hass) == 0
-    assert stored_messages(hass_storage) == []
+    assert not stored_messages(hass_storage)
     await entry.runtime_data.coordinator.async_refresh()
     await hass.async_block_till_done(wait_background_tasks=True)
-    assert send_requests(aioclient_mock) == []
+    assert not send_requests(aioclient_mock)
 
 
 async def test_retry_refused_by_the_client_fails(
@@ -933,10 +933,10 @@ async def test_retry_refused_by_the_client_fails(
     await tick(hass, freezer, OUTBOX_RETRY_AFTER_SETUP)
 
     assert queued_count(hass) == 0
-    assert stored_messages(hass_storage) == []
+    assert not stored_messages(hass_storage)
     assert [event_type for event_type, _ in events] == ["failed"]
     await tick(hass, freezer, timedelta(minutes=10))
-    assert send_requests(aioclient_mock) == []
+    assert not send_requests(aioclient_mock)
 
 
 async def test_retry_with_a_rejected_token_starts_reauth(
@@ -968,7 +968,7 @@ async def test_retry_needs_the_credits_of_all_recipients(
     entry = account()
     await setup_integration(hass, entry)
     mock_endpoints(aioclient_mock, send=CONNECTION_REFUSED)
-    response = await send_sms(
+    response = await call_send_sms_action(
         hass, recipients=["0612345678", "+31687654321"], message="Hello"
     )
     assert response["credits_estimate"] == 2
@@ -978,5 +978,5 @@ async def test_retry_needs_the_credits_of_all_recipients(
     await entry.runtime_data.coordinator.async_refresh()
     await hass.async_block_till_done(wait_background_tasks=True)
 
-    assert send_requests(aioclient_mock) == []
+    assert not send_requests(aioclient_mock)
     assert queued_count(hass) == 1

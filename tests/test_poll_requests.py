@@ -24,17 +24,16 @@ from custom_components.smsservicecenter.account_check import (
 )
 from custom_components.smsservicecenter.const import CONF_ADVANCED, DOMAIN
 
+from . import setup_integration
 from .conftest import (
     BASE_URL,
     NO_SENDNAME,
     TOKEN,
     assert_reauth_started,
-    load_json_fixture,
     mock_endpoints,
     next_poll,
-    setup_integration,
 )
-from .test_send_concurrency import held_answer, spin_until
+from .test_send_concurrency import fixture_json, held_answer, spin_until
 
 if TYPE_CHECKING:
     from freezegun.api import FrozenDateTimeFactory
@@ -53,15 +52,11 @@ def hold_status_requests(
     aioclient_mock: AiohttpClientMocker, release: asyncio.Event
 ) -> dict[str, list[int]]:
     """Hold the answers of the credits, sendname and history requests until ``release``."""
-    credits_answer, credits_reads = held_answer(
-        release, lambda _number: load_json_fixture("credits.json")
-    )
+    credits_answer, credits_reads = held_answer(release, fixture_json("credits.json"))
     sendname_answer, sendname_reads = held_answer(
-        release, lambda _number: load_json_fixture("sendname.json")
+        release, fixture_json("sendname.json")
     )
-    history_answer, history_reads = held_answer(
-        release, lambda _number: load_json_fixture("history.json")
-    )
+    history_answer, history_reads = held_answer(release, fixture_json("history.json"))
     mock_endpoints(
         aioclient_mock,
         credits_={"side_effect": credits_answer},
@@ -107,9 +102,7 @@ async def test_setup_does_not_wait_for_the_history(
 ) -> None:
     """Test the history sensors read the history after setup, once, in the background."""
     release = asyncio.Event()
-    history_answer, history_reads = held_answer(
-        release, lambda _number: load_json_fixture("history.json")
-    )
+    history_answer, history_reads = held_answer(release, fixture_json("history.json"))
     mock_endpoints(aioclient_mock, history={"side_effect": history_answer})
     mock_config_entry.add_to_hass(hass)
 
@@ -254,7 +247,7 @@ async def test_setup_right_after_a_config_flow_asks_nothing_again(
 
     await setup_integration(hass, mock_config_entry)
 
-    assert requested_paths(aioclient_mock) == []
+    assert not requested_paths(aioclient_mock)
     assert (state := hass.states.get(CREDITS_ENTITY_ID))
     assert state.state == "42"
     coordinator = mock_config_entry.runtime_data.coordinator

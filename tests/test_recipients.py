@@ -21,13 +21,14 @@ from custom_components.smsservicecenter.const import (
     SUBENTRY_TYPE_RECIPIENT,
 )
 
+from . import setup_integration
 from .conftest import (
     ENTRY_ID,
     RECIPIENT_NUMBER,
     RECIPIENT_SUBENTRY_ID,
+    call_send_sms_action,
     mock_endpoints,
     send_requests,
-    send_sms,
 )
 from .test_send_concurrency import held_answer, sent_json, spin_until
 
@@ -66,9 +67,10 @@ async def add_recipient(
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
+@pytest.mark.usefixtures("mock_api")
 async def test_recipient_added_while_a_send_is_in_flight(
     hass: HomeAssistant,
-    init_integration: MockConfigEntry,
+    mock_config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
     reload: AsyncMock,
 ) -> None:
@@ -76,16 +78,18 @@ async def test_recipient_added_while_a_send_is_in_flight(
 
     The send that was in flight meanwhile is answered as usual.
     """
-    coordinator = init_integration.runtime_data.coordinator
+    await setup_integration(hass, mock_config_entry)
+
+    coordinator = mock_config_entry.runtime_data.coordinator
     release = asyncio.Event()
     send_answer, sends = held_answer(release, sent_json)
     mock_endpoints(aioclient_mock, send={"side_effect": send_answer})
     sending = asyncio.create_task(
-        send_sms(hass, recipients=[RECIPIENT_NUMBER], message="In flight")
+        call_send_sms_action(hass, recipients=[RECIPIENT_NUMBER], message="In flight")
     )
     await spin_until(lambda: len(sends) == 1)
 
-    await add_recipient(hass, init_integration, "Bob", "0687654321")
+    await add_recipient(hass, mock_config_entry, "Bob", "0687654321")
     await hass.async_block_till_done()
 
     assert (state := hass.states.get("notify.bob"))
@@ -95,8 +99,8 @@ async def test_recipient_added_while_a_send_is_in_flight(
     release.set()
     assert (await sending)["message_id"] == "message-0"
     reload.assert_not_called()
-    assert init_integration.state is ConfigEntryState.LOADED
-    assert init_integration.runtime_data.coordinator is coordinator
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    assert mock_config_entry.runtime_data.coordinator is coordinator
 
     mock_endpoints(aioclient_mock)
     await send_message(hass, "notify.bob", "Hello Bob")
@@ -110,9 +114,10 @@ async def test_recipient_added_while_a_send_is_in_flight(
     ]
 
 
+@pytest.mark.usefixtures("mock_api")
 async def test_recipient_removed_without_reload(
     hass: HomeAssistant,
-    init_integration: MockConfigEntry,
+    mock_config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
     reload: AsyncMock,
     *,
@@ -120,9 +125,11 @@ async def test_recipient_removed_without_reload(
     entity_registry: er.EntityRegistry,
 ) -> None:
     """Test a removed recipient loses its entity, device and service; nothing else happens."""
+    await setup_integration(hass, mock_config_entry)
+
     aioclient_mock.clear_requests()
 
-    hass.config_entries.async_remove_subentry(init_integration, RECIPIENT_SUBENTRY_ID)
+    hass.config_entries.async_remove_subentry(mock_config_entry, RECIPIENT_SUBENTRY_ID)
     await hass.async_block_till_done()
 
     assert hass.states.get("notify.alice") is None
@@ -137,22 +144,25 @@ async def test_recipient_removed_without_reload(
     assert hass.services.has_service(NOTIFY_DOMAIN, "sms_service_center")
     assert aioclient_mock.call_count == 0
     reload.assert_not_called()
-    assert init_integration.state is ConfigEntryState.LOADED
+    assert mock_config_entry.state is ConfigEntryState.LOADED
 
 
+@pytest.mark.usefixtures("mock_api")
 async def test_recipient_changed_without_reload(
     hass: HomeAssistant,
-    init_integration: MockConfigEntry,
+    mock_config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
     reload: AsyncMock,
     device_registry: dr.DeviceRegistry,
 ) -> None:
     """Test a changed recipient's entity, device and service send to it as it is now."""
+    await setup_integration(hass, mock_config_entry)
+
     aioclient_mock.clear_requests()
 
     hass.config_entries.async_update_subentry(
-        init_integration,
-        init_integration.subentries[RECIPIENT_SUBENTRY_ID],
+        mock_config_entry,
+        mock_config_entry.subentries[RECIPIENT_SUBENTRY_ID],
         title="Alicia",
         data={CONF_NAME: "Alicia", CONF_PHONE_NUMBER: BOB_NUMBER},
         unique_id=BOB_NUMBER,
@@ -179,14 +189,17 @@ async def test_recipient_changed_without_reload(
     ]
 
 
+@pytest.mark.usefixtures("mock_api")
 async def test_other_recipients_keep_their_entities(
-    hass: HomeAssistant, init_integration: MockConfigEntry, reload: AsyncMock
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, reload: AsyncMock
 ) -> None:
     """Test adding a recipient leaves the entities of the others as they were."""
+    await setup_integration(hass, mock_config_entry)
+
     alice = hass.states.get("notify.alice")
     assert alice
 
-    await add_recipient(hass, init_integration, "Bob", "0687654321")
+    await add_recipient(hass, mock_config_entry, "Bob", "0687654321")
     await hass.async_block_till_done()
 
     assert hass.states.get("notify.bob")
@@ -202,14 +215,17 @@ async def test_other_recipients_keep_their_entities(
     ],
     ids=["title", "options"],
 )
+@pytest.mark.usefixtures("mock_api")
 async def test_settings_changed_reload_the_account(
-    hass: HomeAssistant, init_integration: MockConfigEntry, change: dict[str, object]
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, change: dict[str, object]
 ) -> None:
     """Test a change of the account's own settings reloads it."""
-    coordinator = init_integration.runtime_data.coordinator
+    await setup_integration(hass, mock_config_entry)
 
-    hass.config_entries.async_update_entry(init_integration, **change)  # type: ignore[arg-type]
+    coordinator = mock_config_entry.runtime_data.coordinator
+
+    hass.config_entries.async_update_entry(mock_config_entry, **change)  # type: ignore[arg-type]
     await hass.async_block_till_done()
 
-    assert init_integration.state is ConfigEntryState.LOADED
-    assert init_integration.runtime_data.coordinator is not coordinator
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    assert mock_config_entry.runtime_data.coordinator is not coordinator

@@ -16,14 +16,14 @@ from custom_components.smsservicecenter.issues import (
     test_mode_issue_id as mode_issue_id,
 )
 
+from . import setup_integration
 from .conftest import (
     RECIPIENT_NUMBER,
+    call_send_sms_action,
     credits_json,
     mock_endpoints,
     next_poll,
     send_requests,
-    send_sms,
-    setup_integration,
 )
 
 if TYPE_CHECKING:
@@ -169,13 +169,16 @@ async def test_low_credits_issue_price_per_language(
     assert price in description
 
 
+@pytest.mark.usefixtures("mock_api")
 async def test_no_low_credits_issue(
     hass: HomeAssistant,
-    init_integration: MockConfigEntry,
+    mock_config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
 ) -> None:
     """Test a balance at or above the threshold raises no issue nor fetches packets."""
-    assert not low_credits_issue(hass, init_integration)
+    await setup_integration(hass, mock_config_entry)
+
+    assert not low_credits_issue(hass, mock_config_entry)
     assert not any(
         url.path.endswith("/packets") for _m, url, _d, _h in aioclient_mock.mock_calls
     )
@@ -243,22 +246,27 @@ async def test_packets_fetched_again_after_failure(
     assert issue.learn_more_url == CHECKOUT_URL.format("nano")
 
 
+@pytest.mark.usefixtures("mock_api")
 async def test_test_mode_issue(
     hass: HomeAssistant,
-    init_integration: MockConfigEntry,
+    mock_config_entry: MockConfigEntry,
     issue_registry: ir.IssueRegistry,
 ) -> None:
     """Test the test mode notice is shown while sends are answered in test mode."""
-    issue_id = mode_issue_id(init_integration)
+    await setup_integration(hass, mock_config_entry)
 
-    async_update_test_mode_issue(hass, init_integration, True)
+    issue_id = mode_issue_id(mock_config_entry)
+
+    async_update_test_mode_issue(hass, mock_config_entry, True)
 
     issue = issue_registry.async_get_issue(DOMAIN, issue_id)
     assert issue
     assert issue.translation_key == "test_mode"
     assert issue.translation_placeholders == {"account": "SMS Service Center"}
+    # A notice: no repair flow can end test mode, only the provider can.
+    assert issue.is_fixable is False
 
-    async_update_test_mode_issue(hass, init_integration, False)
+    async_update_test_mode_issue(hass, mock_config_entry, False)
 
     assert not issue_registry.async_get_issue(DOMAIN, issue_id)
 
@@ -302,14 +310,14 @@ async def test_test_mode_survives_restart(
     assert mock_config_entry.runtime_data.account.store.test_mode
     assert issue_registry.async_get_issue(DOMAIN, issue_id)
 
-    await send_sms(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
+    await call_send_sms_action(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
     await hass.async_block_till_done(wait_background_tasks=True)
 
     assert len(send_requests(aioclient_mock)) == 1
     assert issue_registry.async_get_issue(DOMAIN, issue_id)
 
     mock_endpoints(aioclient_mock, credits_=credits_json(0), send=send_json(False))
-    await send_sms(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
+    await call_send_sms_action(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
     await hass.async_block_till_done(wait_background_tasks=True)
 
     assert len(send_requests(aioclient_mock)) == 1
@@ -317,23 +325,26 @@ async def test_test_mode_survives_restart(
     assert stored_test_mode(hass_storage, mock_config_entry) is False
     assert not issue_registry.async_get_issue(DOMAIN, issue_id)
     with pytest.raises(ServiceValidationError) as exc_info:
-        await send_sms(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
+        await call_send_sms_action(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
     assert exc_info.value.translation_key == "insufficient_credits"
     assert len(send_requests(aioclient_mock)) == 1
 
 
+@pytest.mark.usefixtures("mock_api")
 async def test_test_mode_stored_after_send(
     hass: HomeAssistant,
-    init_integration: MockConfigEntry,
+    mock_config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
     hass_storage: dict[str, Any],
 ) -> None:
     """Test a send answered in test mode is remembered in the account's store."""
+    await setup_integration(hass, mock_config_entry)
+
     mock_endpoints(aioclient_mock, send=send_json(True))
 
-    await send_sms(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
+    await call_send_sms_action(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
 
-    assert stored_test_mode(hass_storage, init_integration) is True
+    assert stored_test_mode(hass_storage, mock_config_entry) is True
 
 
 @pytest.mark.usefixtures("mock_api")

@@ -16,29 +16,33 @@ from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+    load_json_object_fixture,
+)
 from pytest_homeassistant_custom_component.test_util.aiohttp import (
     AiohttpClientMocker,
     AiohttpClientMockResponse,
 )
 from yarl import URL
 
-from custom_components.smsservicecenter.const import DOMAIN
+from custom_components.smsservicecenter.const import CREDITS_REFRESH_COOLDOWN, DOMAIN
 from custom_components.smsservicecenter.message import normalize_phone_numbers
 
+from . import setup_integration
 from .conftest import (
     CREDITS_URL,
     ENTRY_ID,
     RECIPIENT_NUMBER,
     assert_reauth_started,
+    call_send_sms_action,
     credits_json,
-    load_json_fixture,
     mock_endpoints,
     send_requests,
-    send_sms,
     settle_sends,
-    setup_integration,
 )
 
 CREDITS_ENTITY_ID = "sensor.sms_service_center_credits"
@@ -60,6 +64,15 @@ def held_answer(
         return AiohttpClientMockResponse(method, url, json=json(number))
 
     return answer, received
+
+
+def fixture_json(filename: str) -> Callable[[int], dict[str, Any]]:
+    """Return what ``held_answer`` takes to answer every request with a file of tests/fixtures."""
+
+    def json(_number: int) -> dict[str, Any]:
+        return load_json_object_fixture(filename)
+
+    return json
 
 
 def sent_json(number: int) -> dict[str, Any]:
@@ -94,7 +107,9 @@ def start_sends(hass: HomeAssistant, count: int) -> list[asyncio.Task[Any]]:
     """Start ``count`` one-credit sends through the action, concurrently."""
     return [
         asyncio.create_task(
-            send_sms(hass, recipients=[RECIPIENT_NUMBER], message=f"Alarm {number}")
+            call_send_sms_action(
+                hass, recipients=[RECIPIENT_NUMBER], message=f"Alarm {number}"
+            )
         )
         for number in range(count)
     ]
@@ -160,28 +175,95 @@ async def test_concurrent_sends_never_overdraw(
     assert state.state == "0"
 
 
+@pytest.mark.usefixtures("mock_api")
 async def test_refresh_never_gives_back_credits_spent_since_it_started(
     hass: HomeAssistant,
-    init_integration: MockConfigEntry,
+    mock_config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
 ) -> None:
     """Test a poll answered with the balance from before a send does not raise it again."""
+    await setup_integration(hass, mock_config_entry)
+
     release = asyncio.Event()
     balance_answer, balance_reads = held_answer(
         release, lambda _number: {"status": "success", "details": 250}
     )
     mock_endpoints(aioclient_mock, credits_={"side_effect": balance_answer})
-    coordinator = init_integration.runtime_data.coordinator
+    coordinator = mock_config_entry.runtime_data.coordinator
 
     poll = hass.async_create_task(coordinator.async_refresh())
     await spin_until(lambda: len(balance_reads) == 1)
-    await send_sms(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
+    await call_send_sms_action(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
     release.set()
     await poll
 
     assert (state := hass.states.get(CREDITS_ENTITY_ID))
     assert state.state == "249"
     assert coordinator.ledger.available == 249
+
+
+@pytest.mark.usefixtures("mock_api")
+async def test_balance_read_after_sends_keeps_a_send_made_while_it_is_out(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """Test the balance read after a send does not give back a send made during it.
+
+    The read goes out after the first send; the second send is booked while it
+    is out, and the answer (249) does not include it yet.
+    """
+    await setup_integration(hass, mock_config_entry)
+    await call_send_sms_action(hass, recipients=[RECIPIENT_NUMBER], message="First")
+    release = asyncio.Event()
+    balance_answer, balance_reads = held_answer(
+        release, lambda _number: {"status": "success", "details": 249}
+    )
+    mock_endpoints(aioclient_mock, credits_={"side_effect": balance_answer})
+
+    async_fire_time_changed(hass, dt_util.utcnow() + CREDITS_REFRESH_COOLDOWN)
+    await spin_until(lambda: len(balance_reads) == 1)
+    await call_send_sms_action(hass, recipients=[RECIPIENT_NUMBER], message="Second")
+    release.set()
+    await hass.async_block_till_done()
+
+    assert (state := hass.states.get(CREDITS_ENTITY_ID))
+    assert state.state == "248"
+    assert mock_config_entry.runtime_data.coordinator.ledger.available == 248
+
+
+async def test_cancelled_send_leaves_the_shared_balance_read_to_the_others(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """Test a send cancelled while it waits for the shared balance read does not cancel it.
+
+    Both sends find no credits and wait for one read of the balance; the one
+    still waiting is sent with the balance that read finds.
+    """
+    mock_endpoints(aioclient_mock, credits_=credits_json(0))
+    await setup_integration(hass, mock_config_entry)
+    release = asyncio.Event()
+    balance_answer, balance_reads = held_answer(
+        release, lambda _number: {"status": "success", "details": 5}
+    )
+    mock_endpoints(aioclient_mock, credits_={"side_effect": balance_answer})
+    ledger = mock_config_entry.runtime_data.coordinator.ledger
+    with patch.object(ledger, "reserve", wraps=ledger.reserve) as reserve:
+        cancelled, waiting = start_sends(hass, 2)
+        await spin_until(lambda: reserve.call_count == 2 and len(balance_reads) == 1)
+
+    cancelled.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await cancelled
+    release.set()
+
+    assert (await waiting)["message_id"] == "f89d33b3-da08-40fe-b4be-182a381b8e77"
+    assert credits_requests(aioclient_mock) == 1
+    assert len(send_requests(aioclient_mock)) == 1
+    assert (state := hass.states.get(CREDITS_ENTITY_ID))
+    assert state.state == "4"
 
 
 @pytest.mark.parametrize(
@@ -198,17 +280,20 @@ async def test_refresh_never_gives_back_credits_spent_since_it_started(
     ],
     ids=["error_message", "credit_fields", "dutch_message"],
 )
+@pytest.mark.usefixtures("mock_api")
 async def test_provider_refusal_for_credits(
     hass: HomeAssistant,
-    init_integration: MockConfigEntry,
+    mock_config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
     refusal: dict[str, Any],
 ) -> None:
     """Test a provider refusal for credits reads the balance and gives our own error."""
+    await setup_integration(hass, mock_config_entry)
+
     mock_endpoints(aioclient_mock, credits_=credits_json(0), send={"json": refusal})
 
     with pytest.raises(ServiceValidationError) as exc_info:
-        await send_sms(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
+        await call_send_sms_action(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
 
     assert exc_info.value.translation_key == "insufficient_credits"
     assert exc_info.value.translation_placeholders == {
@@ -219,12 +304,16 @@ async def test_provider_refusal_for_credits(
     assert (state := hass.states.get(CREDITS_ENTITY_ID))
     assert state.state == "0"
     # The refused send was released: the next one is checked against 0, not -1.
-    assert init_integration.runtime_data.coordinator.ledger.available == 0
+    assert mock_config_entry.runtime_data.coordinator.ledger.available == 0
 
 
-@pytest.mark.usefixtures("init_integration")
-async def test_numbers_are_normalised_in_the_executor(hass: HomeAssistant) -> None:
+@pytest.mark.usefixtures("mock_api")
+async def test_numbers_are_normalised_in_the_executor(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
     """Test phone numbers are read outside the event loop: the metadata loads from disk."""
+    await setup_integration(hass, mock_config_entry)
+
     loop_thread = threading.get_ident()
     threads: list[int] = []
 
@@ -235,7 +324,7 @@ async def test_numbers_are_normalised_in_the_executor(hass: HomeAssistant) -> No
     with patch(
         "custom_components.smsservicecenter.send.normalize_phone_numbers", normalize
     ):
-        await send_sms(hass, recipients=["+595 981 123456"], message="Hola")
+        await call_send_sms_action(hass, recipients=["+595 981 123456"], message="Hola")
 
     assert threads
     assert loop_thread not in threads
@@ -289,16 +378,19 @@ async def test_history_not_read_while_its_sensors_are_disabled(
     assert hass.states.get("sensor.sms_service_center_messages_last_30_days") is None
 
 
+@pytest.mark.usefixtures("mock_api")
 async def test_cancelled_send_stays_booked(
     hass: HomeAssistant,
-    init_integration: MockConfigEntry,
+    mock_config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
 ) -> None:
     """Test a send cancelled while its request is out counts as spent: it may have gone."""
+    await setup_integration(hass, mock_config_entry)
+
     release = asyncio.Event()
     send_answer, sends = held_answer(release, sent_json)
     mock_endpoints(aioclient_mock, send={"side_effect": send_answer})
-    ledger = init_integration.runtime_data.coordinator.ledger
+    ledger = mock_config_entry.runtime_data.coordinator.ledger
 
     (task,) = start_sends(hass, 1)
     await spin_until(lambda: len(sends) == 1)
@@ -311,27 +403,33 @@ async def test_cancelled_send_stays_booked(
     assert state.state == "249"
 
 
+@pytest.mark.usefixtures("mock_api")
 async def test_unexpected_send_failure_stays_booked(
-    hass: HomeAssistant, init_integration: MockConfigEntry
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
 ) -> None:
     """Test a send that fails in a way the client does not know counts as spent."""
-    runtime_data = init_integration.runtime_data
+    await setup_integration(hass, mock_config_entry)
+
+    runtime_data = mock_config_entry.runtime_data
     with (
         patch.object(runtime_data.client, "send", side_effect=RuntimeError("bug")),
         pytest.raises(RuntimeError, match="bug"),
     ):
-        await send_sms(hass, recipients=[RECIPIENT_NUMBER], message="Alarm")
+        await call_send_sms_action(hass, recipients=[RECIPIENT_NUMBER], message="Alarm")
 
     assert runtime_data.coordinator.ledger.available == 249
     assert runtime_data.account.budget.daily.used == 1
 
 
+@pytest.mark.usefixtures("mock_api")
 async def test_refusal_when_the_balance_cannot_be_read(
     hass: HomeAssistant,
-    init_integration: MockConfigEntry,
+    mock_config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
 ) -> None:
     """Test a refusal for credits names what the provider said is left when reading fails."""
+    await setup_integration(hass, mock_config_entry)
+
     mock_endpoints(
         aioclient_mock,
         credits_={"status": 503},
@@ -346,26 +444,29 @@ async def test_refusal_when_the_balance_cannot_be_read(
     )
 
     with pytest.raises(ServiceValidationError) as exc_info:
-        await send_sms(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
+        await call_send_sms_action(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
 
     assert exc_info.value.translation_placeholders == {
         "credits_estimate": "1",
         "credits": "3",
     }
-    assert init_integration.runtime_data.coordinator.ledger.available == 250
+    assert mock_config_entry.runtime_data.coordinator.ledger.available == 250
 
 
+@pytest.mark.usefixtures("mock_api")
 async def test_balance_read_after_sends_may_fail(
     hass: HomeAssistant,
-    init_integration: MockConfigEntry,
+    mock_config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Test a failed balance read after sends keeps what the ledger booked."""
+    await setup_integration(hass, mock_config_entry)
+
     caplog.set_level(logging.DEBUG, logger="custom_components.smsservicecenter")
     mock_endpoints(aioclient_mock, credits_={"status": 503})
 
-    await send_sms(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
+    await call_send_sms_action(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
     await settle_sends(hass)
 
     assert credits_requests(aioclient_mock) == 1
@@ -374,15 +475,18 @@ async def test_balance_read_after_sends_may_fail(
     assert state.state == "249"
 
 
+@pytest.mark.usefixtures("mock_api")
 async def test_packets_fetched_when_sends_make_the_balance_low(
     hass: HomeAssistant,
-    init_integration: MockConfigEntry,
+    mock_config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
 ) -> None:
     """Test the low credits repair gets its packet link from the read after sends."""
+    await setup_integration(hass, mock_config_entry)
+
     mock_endpoints(aioclient_mock, credits_=credits_json(5))
 
-    await send_sms(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
+    await call_send_sms_action(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
     # On the send path the packet list is not fetched.
     assert not any("packets" in str(call[1]) for call in aioclient_mock.mock_calls)
     await settle_sends(hass)
@@ -393,16 +497,18 @@ async def test_packets_fetched_when_sends_make_the_balance_low(
     assert sum("packets" in str(call[1]) for call in aioclient_mock.mock_calls) == 1
 
 
-@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+@pytest.mark.usefixtures("entity_registry_enabled_by_default", "mock_api")
 async def test_history_auth_failure_starts_reauth(
     hass: HomeAssistant,
-    init_integration: MockConfigEntry,
+    mock_config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
 ) -> None:
     """Test a token refused by the history endpoint fails the update and starts reauth."""
+    await setup_integration(hass, mock_config_entry)
+
     mock_endpoints(aioclient_mock, history={"status": 401})
 
-    await init_integration.runtime_data.coordinator.async_refresh()
+    await mock_config_entry.runtime_data.coordinator.async_refresh()
     await hass.async_block_till_done()
 
     assert_reauth_started(hass)
@@ -410,15 +516,17 @@ async def test_history_auth_failure_starts_reauth(
     assert state.state == STATE_UNAVAILABLE
 
 
-@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+@pytest.mark.usefixtures("entity_registry_enabled_by_default", "mock_api")
 async def test_history_failure_logged_once_and_recovery(
     hass: HomeAssistant,
-    init_integration: MockConfigEntry,
+    mock_config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Test a failing history is logged once, and again when it can be read again."""
-    coordinator = init_integration.runtime_data.coordinator
+    await setup_integration(hass, mock_config_entry)
+
+    coordinator = mock_config_entry.runtime_data.coordinator
     mock_endpoints(aioclient_mock, history={"status": 500})
 
     await coordinator.async_refresh()
@@ -432,23 +540,23 @@ async def test_history_failure_logged_once_and_recovery(
     assert state.state == "2"
 
 
-@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+@pytest.mark.usefixtures("entity_registry_enabled_by_default", "mock_api")
 async def test_sends_during_a_poll_still_count(
     hass: HomeAssistant,
-    init_integration: MockConfigEntry,
+    mock_config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
 ) -> None:
     """Test a send accepted while the history was read is not lost by that poll."""
+    await setup_integration(hass, mock_config_entry)
+
     release = asyncio.Event()
-    history_answer, history_reads = held_answer(
-        release, lambda _number: load_json_fixture("history.json")
-    )
+    history_answer, history_reads = held_answer(release, fixture_json("history.json"))
     mock_endpoints(aioclient_mock, history={"side_effect": history_answer})
-    coordinator = init_integration.runtime_data.coordinator
+    coordinator = mock_config_entry.runtime_data.coordinator
 
     poll = hass.async_create_task(coordinator.async_refresh())
     await spin_until(lambda: len(history_reads) == 1)
-    await send_sms(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
+    await call_send_sms_action(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
     sent_at = (
         coordinator.data.history.last_message_sent if coordinator.data.history else None
     )

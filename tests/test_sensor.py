@@ -1,6 +1,8 @@
 """Tests for the SMS Service Center sensors."""
 
+from collections.abc import Generator
 from typing import TYPE_CHECKING
+from unittest.mock import patch
 
 from homeassistant.const import STATE_UNKNOWN, Platform
 from homeassistant.helpers import entity_registry as er
@@ -10,7 +12,8 @@ from pytest_homeassistant_custom_component.common import (
     snapshot_platform,
 )
 
-from .conftest import history_details, mock_endpoints, setup_integration
+from . import setup_integration
+from .conftest import history_details, mock_endpoints
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -26,6 +29,13 @@ LAST_MESSAGE_ENTITY_ID = "sensor.sms_service_center_last_message_sent"
 USED_TODAY_ENTITY_ID = "sensor.sms_service_center_credits_used_today"
 
 
+@pytest.fixture(autouse=True)
+def platforms() -> Generator[None]:
+    """Set up only the sensor platform of an account."""
+    with patch("custom_components.smsservicecenter.PLATFORMS", [Platform.SENSOR]):
+        yield
+
+
 @pytest.mark.usefixtures("entity_registry_enabled_by_default", "mock_api")
 @pytest.mark.freeze_time("2026-05-04 10:00:00+00:00")
 async def test_sensors(
@@ -35,7 +45,7 @@ async def test_sensors(
     snapshot: SnapshotAssertion,
 ) -> None:
     """Test the sensors of an account."""
-    await setup_integration(hass, mock_config_entry, Platform.SENSOR)
+    await setup_integration(hass, mock_config_entry)
 
     await snapshot_platform(hass, entity_registry, snapshot, mock_config_entry.entry_id)
 
@@ -47,7 +57,7 @@ async def test_history_sensors_disabled_by_default(
     entity_registry: er.EntityRegistry,
 ) -> None:
     """Test the history sensors, which cost extra requests, start disabled; credits do not."""
-    await setup_integration(hass, mock_config_entry, Platform.SENSOR)
+    await setup_integration(hass, mock_config_entry)
 
     disabled_by = {
         entry.entity_id: entry.disabled_by
@@ -75,7 +85,7 @@ async def test_no_messages_sent(
     """Test an empty history gives zero messages and an unknown last message."""
     mock_endpoints(aioclient_mock, history_pages={1: history_details(1, 1)})
 
-    await setup_integration(hass, mock_config_entry, Platform.SENSOR)
+    await setup_integration(hass, mock_config_entry)
 
     assert (state := hass.states.get(MESSAGES_ENTITY_ID))
     assert state.state == "0"

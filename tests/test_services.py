@@ -25,6 +25,7 @@ from custom_components.smsservicecenter.const import (
     DOMAIN,
 )
 
+from . import setup_integration
 from .conftest import (
     BASE_URL,
     CREDITS_URL,
@@ -33,15 +34,14 @@ from .conftest import (
     TOKEN,
     assert_no_requests,
     assert_reauth_started,
+    call_send_sms_action,
     credits_json,
     history_details,
     mock_endpoints,
     send_requests,
-    send_sms,
     send_tokens,
     sendname_requests,
     settle_sends,
-    setup_integration,
 )
 
 if TYPE_CHECKING:
@@ -83,14 +83,16 @@ def second_account() -> MockConfigEntry:
     )
 
 
-@pytest.mark.usefixtures("init_integration")
 async def test_send_sms(
     hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
     mock_api: AiohttpClientMocker,
     snapshot: SnapshotAssertion,
 ) -> None:
     """Test one request sends to all normalised, de-duplicated recipients."""
-    response = await send_sms(
+    await setup_integration(hass, mock_config_entry)
+
+    response = await call_send_sms_action(
         hass,
         recipients=["+31612345678", "0687654321", "06 12 34 56 78"],
         message="The washing machine is done.",
@@ -116,11 +118,15 @@ async def test_send_sms(
     ],
     ids=["no_sendname", "empty_sendname"],
 )
-@pytest.mark.usefixtures("init_integration")
 async def test_send_sms_account_sendname(
-    hass: HomeAssistant, mock_api: AiohttpClientMocker, data: dict[str, Any]
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    mock_api: AiohttpClientMocker,
+    data: dict[str, Any],
 ) -> None:
     """Test a send without a sendname, or an empty one, leaves it to the account's default."""
+    await setup_integration(hass, mock_config_entry)
+
     await hass.services.async_call(
         DOMAIN,
         "send_sms",
@@ -140,15 +146,18 @@ async def test_send_sms_account_sendname(
         ("Kom je eten? 🍝", ["+31612345678"], ("ucs2", 1, 1)),
     ],
 )
-@pytest.mark.usefixtures("init_integration")
+@pytest.mark.usefixtures("mock_api")
 async def test_send_sms_counts_segments(
     hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
     message: str,
     recipients: list[str],
     expected: tuple[str, int, int],
 ) -> None:
     """Test the response tells the encoding, segments and the credits it costs."""
-    response = await send_sms(hass, recipients=recipients, message=message)
+    await setup_integration(hass, mock_config_entry)
+
+    response = await call_send_sms_action(hass, recipients=recipients, message=message)
 
     assert response is not None
     assert (
@@ -158,34 +167,53 @@ async def test_send_sms_counts_segments(
     ) == expected
 
 
-@pytest.mark.usefixtures("init_integration")
+@pytest.mark.usefixtures("mock_api")
 async def test_send_sms_refreshes_credits(
-    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
 ) -> None:
-    """Test the credits sensor follows the balance right after a send."""
-    mock_endpoints(aioclient_mock, credits_=credits_json(249))
+    """Test the credits sensor shows a send's cost at once, then the balance read after it.
 
-    await send_sms(hass, recipients=["+31612345678"], message="Hello")
+    The provider's balance (245: it charged more, or another client sent too)
+    is what the sensor shows once the debounced read after the send has run.
+    """
+    await setup_integration(hass, mock_config_entry)
+
+    mock_endpoints(aioclient_mock, credits_=credits_json(245))
+
+    await call_send_sms_action(hass, recipients=["+31612345678"], message="Hello")
     await hass.async_block_till_done(wait_background_tasks=True)
 
+    assert credits_requests(aioclient_mock) == 0
     assert (state := hass.states.get("sensor.sms_service_center_credits"))
     assert state.state == "249"
 
+    await settle_sends(hass)
 
-@pytest.mark.usefixtures("entity_registry_enabled_by_default", "init_integration")
+    assert credits_requests(aioclient_mock) == 1
+    assert (state := hass.states.get("sensor.sms_service_center_credits"))
+    assert state.state == "245"
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default", "mock_api")
 async def test_sends_read_only_the_balance_once_they_settle(
-    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
 ) -> None:
     """Test sends update the sensors at once and read only the balance, once, later.
 
     The history sensors count an accepted send right away; the full poll keeps
     its interval.
     """
+    await setup_integration(hass, mock_config_entry)
+
     mock_endpoints(aioclient_mock, credits_=credits_json(240))
     started = dt_util.utcnow().replace(microsecond=0)
 
     for _ in range(3):
-        await send_sms(hass, recipients=["+31612345678"], message="Hello")
+        await call_send_sms_action(hass, recipients=["+31612345678"], message="Hello")
 
     assert len(send_requests(aioclient_mock)) == 3
     assert aioclient_mock.call_count == 3
@@ -233,36 +261,42 @@ async def test_sends_read_only_the_balance_once_they_settle(
         ),
     ],
 )
-@pytest.mark.usefixtures("init_integration")
 async def test_send_sms_invalid_input(
     hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
     mock_api: AiohttpClientMocker,
+    *,
     data: dict[str, Any],
     translation_key: str,
     error: str,
 ) -> None:
     """Test bad input raises a translated error and sends nothing at all."""
+    await setup_integration(hass, mock_config_entry)
+
     with (
         assert_no_requests(mock_api),
         pytest.raises(ServiceValidationError, match=error) as exc_info,
     ):
-        await send_sms(
+        await call_send_sms_action(
             hass, **{"recipients": ["+31612345678"], "message": "Hello"} | data
         )
 
     assert exc_info.value.translation_key == translation_key
 
 
-@pytest.mark.usefixtures("init_integration")
 async def test_send_sms_missing_fields(
-    hass: HomeAssistant, mock_api: AiohttpClientMocker
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    mock_api: AiohttpClientMocker,
 ) -> None:
     """Test the schema requires recipients and a message."""
+    await setup_integration(hass, mock_config_entry)
+
     with assert_no_requests(mock_api):
         with pytest.raises(probatio.Invalid):
-            await send_sms(hass, message="Hello")
+            await call_send_sms_action(hass, message="Hello")
         with pytest.raises(probatio.Invalid):
-            await send_sms(hass, recipients=["+31612345678"])
+            await call_send_sms_action(hass, recipients=["+31612345678"])
 
 
 async def test_send_sms_uses_default_country(
@@ -278,7 +312,7 @@ async def test_send_sms_uses_default_country(
     await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
 
-    await send_sms(hass, recipients=["0470123456"], message="Hallo")
+    await call_send_sms_action(hass, recipients=["0470123456"], message="Hallo")
 
     assert send_requests(mock_api) == [{"numbers": "+32470123456", "message": "Hallo"}]
 
@@ -297,13 +331,13 @@ async def test_insufficient_credits(
         ServiceValidationError,
         match="Not enough credits: sending needs 4 and the account has 3 left",
     ) as exc_info:
-        await send_sms(
+        await call_send_sms_action(
             hass, recipients=["+31612345678", "+31687654321"], message=LONG_MESSAGE
         )
 
     assert exc_info.value.translation_key == "insufficient_credits"
     assert credits_requests(aioclient_mock) == 1
-    assert send_requests(aioclient_mock) == []
+    assert not send_requests(aioclient_mock)
     assert (state := hass.states.get("sensor.sms_service_center_credits"))
     assert state.state == "3"
 
@@ -318,7 +352,7 @@ async def test_insufficient_credits_for_one(
     await setup_integration(hass, mock_config_entry)
 
     with pytest.raises(ServiceValidationError) as exc_info:
-        await send_sms(hass, recipients=["+31612345678"], message="Hello")
+        await call_send_sms_action(hass, recipients=["+31612345678"], message="Hello")
 
     assert str(exc_info.value).startswith(
         "Not enough credits: sending needs 1 and the account has 0 left. Buy credits"
@@ -327,7 +361,7 @@ async def test_insufficient_credits_for_one(
         "credits_estimate": "1",
         "credits": "0",
     }
-    assert send_requests(aioclient_mock) == []
+    assert not send_requests(aioclient_mock)
 
 
 async def test_test_mode_skips_credit_check(
@@ -345,14 +379,16 @@ async def test_test_mode_skips_credit_check(
 
     # Until a send says so, the account is not known to be in test mode.
     with pytest.raises(ServiceValidationError) as exc_info:
-        await send_sms(hass, recipients=["+31612345678"], message=LONG_MESSAGE)
+        await call_send_sms_action(
+            hass, recipients=["+31612345678"], message=LONG_MESSAGE
+        )
     assert exc_info.value.translation_key == "insufficient_credits"
 
-    await send_sms(hass, recipients=["+31612345678"], message="Hello")
+    await call_send_sms_action(hass, recipients=["+31612345678"], message="Hello")
     await hass.async_block_till_done(wait_background_tasks=True)
     mock_endpoints(aioclient_mock, credits_=credits_json(1), send=send_json(False))
 
-    response = await send_sms(
+    response = await call_send_sms_action(
         hass, recipients=["+31612345678", "+31687654321"], message=LONG_MESSAGE
     )
 
@@ -365,9 +401,11 @@ async def test_test_mode_skips_credit_check(
     await hass.async_block_till_done(wait_background_tasks=True)
     aioclient_mock.mock_calls.clear()
     with pytest.raises(ServiceValidationError) as exc_info:
-        await send_sms(hass, recipients=["+31612345678"], message=LONG_MESSAGE)
+        await call_send_sms_action(
+            hass, recipients=["+31612345678"], message=LONG_MESSAGE
+        )
     assert exc_info.value.translation_key == "insufficient_credits"
-    assert send_requests(aioclient_mock) == []
+    assert not send_requests(aioclient_mock)
 
 
 async def test_credits_topped_up_since_last_poll(
@@ -380,7 +418,7 @@ async def test_credits_topped_up_since_last_poll(
     await setup_integration(hass, mock_config_entry)
     mock_endpoints(aioclient_mock, credits_=credits_json(100))
 
-    await send_sms(
+    await call_send_sms_action(
         hass, recipients=["+31612345678", "+31687654321"], message=LONG_MESSAGE
     )
 
@@ -398,10 +436,12 @@ async def test_credits_check_fails(
     mock_endpoints(aioclient_mock, credits_={"status": HTTPStatus.BAD_GATEWAY})
 
     with pytest.raises(HomeAssistantError, match="busy or in maintenance") as exc_info:
-        await send_sms(hass, recipients=["+31612345678"], message=LONG_MESSAGE)
+        await call_send_sms_action(
+            hass, recipients=["+31612345678"], message=LONG_MESSAGE
+        )
 
     assert exc_info.value.translation_key == "server_busy"
-    assert send_requests(aioclient_mock) == []
+    assert not send_requests(aioclient_mock)
 
 
 @pytest.mark.parametrize(
@@ -429,38 +469,45 @@ async def test_credits_check_fails(
         ),
     ],
 )
-@pytest.mark.usefixtures("init_integration")
+@pytest.mark.usefixtures("mock_api")
 async def test_send_sms_not_accepted(
     hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
+    *,
     send: dict[str, Any],
     error: str,
     translation_key: str,
 ) -> None:
     """Test a send the provider did not accept raises a translated error saying why."""
+    await setup_integration(hass, mock_config_entry)
+
     mock_endpoints(aioclient_mock, send=send)
 
     with pytest.raises(HomeAssistantError, match=error) as exc_info:
-        await send_sms(hass, recipients=["+31612345678"], message="Hello")
+        await call_send_sms_action(hass, recipients=["+31612345678"], message="Hello")
 
     assert exc_info.value.translation_key == translation_key
     assert len(send_requests(aioclient_mock)) == 1
 
 
 @pytest.mark.parametrize("status", [HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN])
-@pytest.mark.usefixtures("init_integration")
+@pytest.mark.usefixtures("mock_api")
 async def test_send_sms_auth_failed(
     hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
     status: HTTPStatus,
 ) -> None:
     """Test a rejected token raises and starts reauthentication."""
+    await setup_integration(hass, mock_config_entry)
+
     mock_endpoints(aioclient_mock, send={"status": status})
 
     with pytest.raises(
         HomeAssistantError, match="did not accept the API token"
     ) as exc_info:
-        await send_sms(hass, recipients=["+31612345678"], message="Hello")
+        await call_send_sms_action(hass, recipients=["+31612345678"], message="Hello")
 
     assert exc_info.value.translation_key == "invalid_auth"
     assert_reauth_started(hass)
@@ -485,9 +532,12 @@ async def test_send_sms_auth_failed(
         "messageid_empty",
     ],
 )
-@pytest.mark.usefixtures("init_integration")
+@pytest.mark.usefixtures("mock_api")
 async def test_send_sms_outcome_unknown(
-    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, send: dict[str, Any]
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    send: dict[str, Any],
 ) -> None:
     """Test a send that may have gone out says it MAY have been sent, and is not retried.
 
@@ -495,10 +545,12 @@ async def test_send_sms_outcome_unknown(
     could not be read would invite a resend, and a duplicate SMS costs money. The
     account is polled again, so the sensors help the user check.
     """
+    await setup_integration(hass, mock_config_entry)
+
     mock_endpoints(aioclient_mock, send=send, credits_=credits_json(249))
 
     with pytest.raises(HomeAssistantError, match="may have been sent") as exc_info:
-        await send_sms(hass, recipients=["+31612345678"], message="Hello")
+        await call_send_sms_action(hass, recipients=["+31612345678"], message="Hello")
 
     assert exc_info.value.translation_key == "send_outcome_unknown"
     assert len(send_requests(aioclient_mock)) == 1
@@ -529,11 +581,13 @@ async def test_send_sms_outcome_unknown(
         "null_is_live",
     ],
 )
-@pytest.mark.usefixtures("init_integration")
+@pytest.mark.usefixtures("mock_api")
 async def test_send_sms_test_mode(
     hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
     issue_registry: ir.IssueRegistry,
+    *,
     testmode: object,
     test_mode: bool,
 ) -> None:
@@ -541,9 +595,13 @@ async def test_send_sms_test_mode(
 
     A flag sent as 0 or 1 or as a string is read too; an unreadable one is live.
     """
+    await setup_integration(hass, mock_config_entry)
+
     mock_endpoints(aioclient_mock, send=send_json(testmode))
 
-    response = await send_sms(hass, recipients=["+31612345678"], message="Hello")
+    response = await call_send_sms_action(
+        hass, recipients=["+31612345678"], message="Hello"
+    )
 
     assert response is not None
     assert response["test_mode"] is test_mode
@@ -552,31 +610,38 @@ async def test_send_sms_test_mode(
     ) is test_mode
 
 
-@pytest.mark.usefixtures("init_integration")
+@pytest.mark.usefixtures("mock_api")
 async def test_send_answered_in_test_mode_costs_no_credits(
-    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
 ) -> None:
     """Test a send answered in test mode takes nothing off the credits.
 
     The account was not known to be in test mode, so the send reserved its cost
     first; the answer says it cost nothing.
     """
+    await setup_integration(hass, mock_config_entry)
+
     mock_endpoints(aioclient_mock, send=send_json(True))
 
-    await send_sms(hass, recipients=["+31612345678"], message="Hello")
+    await call_send_sms_action(hass, recipients=["+31612345678"], message="Hello")
 
     assert (state := hass.states.get("sensor.sms_service_center_credits"))
     assert state.state == "250"
 
 
-@pytest.mark.usefixtures("init_integration")
 async def test_concurrent_sends(
-    hass: HomeAssistant, mock_api: AiohttpClientMocker
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    mock_api: AiohttpClientMocker,
 ) -> None:
     """Test two sends at the same time both arrive, each exactly once."""
+    await setup_integration(hass, mock_config_entry)
+
     await asyncio.gather(
-        send_sms(hass, recipients=["+31612345678"], message="First"),
-        send_sms(hass, recipients=["+31687654321"], message="Second"),
+        call_send_sms_action(hass, recipients=["+31612345678"], message="First"),
+        call_send_sms_action(hass, recipients=["+31687654321"], message="Second"),
     )
 
     assert sorted(send_requests(mock_api), key=lambda body: body["message"]) == [
@@ -603,8 +668,8 @@ async def test_concurrent_sends_share_the_balance(
     await setup_integration(hass, mock_config_entry)
 
     results = await asyncio.gather(
-        send_sms(hass, recipients=["+31612345678"], message=LONG_MESSAGE),
-        send_sms(hass, recipients=["+31687654321"], message=LONG_MESSAGE),
+        call_send_sms_action(hass, recipients=["+31612345678"], message=LONG_MESSAGE),
+        call_send_sms_action(hass, recipients=["+31687654321"], message=LONG_MESSAGE),
         return_exceptions=True,
     )
 
@@ -625,10 +690,10 @@ async def test_send_sms_with_several_accounts(
     other = second_account()
     await setup_integration(hass, other)
 
-    await send_sms(
+    await call_send_sms_action(
         hass, config_entry_id=other.entry_id, recipients=["+31612345678"], message="Hi"
     )
-    await send_sms(hass, recipients=["+31612345678"], message="Hello")
+    await call_send_sms_action(hass, recipients=["+31612345678"], message="Hello")
 
     assert send_tokens(mock_api) == [
         "Bearer other-token-0123456789",
@@ -644,14 +709,16 @@ ACTION_CALLS: dict[str, dict[str, Any]] = {
 
 
 @pytest.mark.parametrize(("action", "data"), ACTION_CALLS.items())
-@pytest.mark.usefixtures("init_integration")
 async def test_action_requires_config_entry_id(
     hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
     mock_api: AiohttpClientMocker,
     action: str,
     data: dict[str, Any],
 ) -> None:
     """Test an action without an account is a schema error, even with one account."""
+    await setup_integration(hass, mock_config_entry)
+
     with (
         assert_no_requests(mock_api),
         pytest.raises(probatio.MultipleInvalid, match="config_entry_id"),
@@ -666,14 +733,16 @@ async def test_action_requires_config_entry_id(
 
 
 @pytest.mark.parametrize(("action", "data"), ACTION_CALLS.items())
-@pytest.mark.usefixtures("init_integration")
 async def test_action_unknown_account(
     hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
     mock_api: AiohttpClientMocker,
     action: str,
     data: dict[str, Any],
 ) -> None:
     """Test an unknown config_entry_id gives Home Assistant's translated error."""
+    await setup_integration(hass, mock_config_entry)
+
     with (
         assert_no_requests(mock_api),
         pytest.raises(
@@ -724,15 +793,18 @@ async def test_action_account_not_loaded(
     assert exc_info.value.translation_key == "service_config_entry_not_loaded"
 
 
+@pytest.mark.usefixtures("mock_api")
 async def test_send_sms_other_domain_entry(
-    hass: HomeAssistant, init_integration: MockConfigEntry
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
 ) -> None:
     """Test the config entry of another integration is not an account."""
+    await setup_integration(hass, mock_config_entry)
+
     other = MockConfigEntry(domain="other")
     other.add_to_hass(hass)
 
     with pytest.raises(ServiceValidationError) as exc_info:
-        await send_sms(
+        await call_send_sms_action(
             hass,
             config_entry_id=other.entry_id,
             recipients=["+31612345678"],
@@ -743,9 +815,14 @@ async def test_send_sms_other_domain_entry(
     assert exc_info.value.translation_key == "service_config_entry_wrong_domain"
 
 
-@pytest.mark.usefixtures("init_integration")
-async def test_set_sendname(hass: HomeAssistant, mock_api: AiohttpClientMocker) -> None:
+async def test_set_sendname(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    mock_api: AiohttpClientMocker,
+) -> None:
     """Test the action changes the sendname on the account and in the entity."""
+    await setup_integration(hass, mock_config_entry)
+
     await hass.services.async_call(
         DOMAIN,
         "set_sendname",
@@ -761,11 +838,15 @@ async def test_set_sendname(hass: HomeAssistant, mock_api: AiohttpClientMocker) 
 @pytest.mark.parametrize(
     "sendname", ["", "Home Assist", "Home-Assist", "HomeAssistan", "Thüis"]
 )
-@pytest.mark.usefixtures("init_integration")
 async def test_set_sendname_invalid(
-    hass: HomeAssistant, mock_api: AiohttpClientMocker, sendname: str
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    mock_api: AiohttpClientMocker,
+    sendname: str,
 ) -> None:
     """Test an invalid sendname is refused before anything is sent."""
+    await setup_integration(hass, mock_config_entry)
+
     with (
         assert_no_requests(mock_api),
         pytest.raises(
@@ -784,11 +865,15 @@ async def test_set_sendname_invalid(
     assert state.state == "HomeAssist"
 
 
-@pytest.mark.usefixtures("init_integration")
+@pytest.mark.usefixtures("mock_api")
 async def test_set_sendname_api_error(
-    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
 ) -> None:
     """Test a sendname the provider refuses raises its message."""
+    await setup_integration(hass, mock_config_entry)
+
     mock_endpoints(
         aioclient_mock,
         sendname_post={
@@ -809,13 +894,15 @@ async def test_set_sendname_api_error(
     assert state.state == "HomeAssist"
 
 
-@pytest.mark.usefixtures("init_integration")
 async def test_get_history(
     hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
     mock_api: AiohttpClientMocker,
     snapshot: SnapshotAssertion,
 ) -> None:
     """Test the action returns the first page of the history."""
+    await setup_integration(hass, mock_config_entry)
+
     requests_before = mock_api.call_count
 
     response = await hass.services.async_call(
@@ -832,11 +919,15 @@ async def test_get_history(
     assert response == snapshot
 
 
-@pytest.mark.usefixtures("init_integration")
+@pytest.mark.usefixtures("mock_api")
 async def test_get_history_page(
-    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
 ) -> None:
     """Test the action returns the page asked for."""
+    await setup_integration(hass, mock_config_entry)
+
     mock_endpoints(aioclient_mock, history_pages={2: history_details(2, 2)})
 
     response = await hass.services.async_call(
@@ -853,11 +944,15 @@ async def test_get_history_page(
     assert response == {"messages": [], "current_page": 2, "total_pages": 2}
 
 
-@pytest.mark.usefixtures("init_integration")
+@pytest.mark.usefixtures("mock_api")
 async def test_get_history_unreadable_fields(
-    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
 ) -> None:
     """Test fields the API left out or mistyped are null; entries without a time are left out."""
+    await setup_integration(hass, mock_config_entry)
+
     details = history_details(1, 1)
     details["messages"] = [
         {"datetime": "2026-11-24T08:30:00.000000Z", "sendname": None, "count": "1"},
@@ -888,11 +983,14 @@ async def test_get_history_unreadable_fields(
     }
 
 
-@pytest.mark.usefixtures("init_integration")
 async def test_get_history_invalid_page(
-    hass: HomeAssistant, mock_api: AiohttpClientMocker
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    mock_api: AiohttpClientMocker,
 ) -> None:
     """Test pages start at 1."""
+    await setup_integration(hass, mock_config_entry)
+
     with assert_no_requests(mock_api), pytest.raises(probatio.Invalid):
         await hass.services.async_call(
             DOMAIN,
@@ -903,11 +1001,15 @@ async def test_get_history_invalid_page(
         )
 
 
-@pytest.mark.usefixtures("init_integration")
+@pytest.mark.usefixtures("mock_api")
 async def test_get_history_error(
-    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
 ) -> None:
     """Test a history that cannot be read raises a translated error."""
+    await setup_integration(hass, mock_config_entry)
+
     mock_endpoints(aioclient_mock, history={"text": "<html>Maintenance</html>"})
 
     with pytest.raises(HomeAssistantError, match="not as the SMS Service") as exc_info:
@@ -944,10 +1046,11 @@ async def test_get_history_error(
         ),
     ],
 )
+@pytest.mark.usefixtures("mock_api")
 async def test_script_errors_log_no_full_number(
     hass: HomeAssistant,
     *,
-    init_integration: MockConfigEntry,
+    mock_config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
     caplog: pytest.LogCaptureFixture,
     send: dict[str, Any] | None,
@@ -955,6 +1058,8 @@ async def test_script_errors_log_no_full_number(
     masked: str,
 ) -> None:
     """A script whose send fails logs the error with the numbers masked, never in full."""
+    await setup_integration(hass, mock_config_entry)
+
     mock_endpoints(aioclient_mock, send=send)
     assert await async_setup_component(
         hass,
@@ -966,7 +1071,7 @@ async def test_script_errors_log_no_full_number(
                         {
                             "action": f"{DOMAIN}.send_sms",
                             "data": {
-                                ATTR_CONFIG_ENTRY_ID: init_integration.entry_id,
+                                ATTR_CONFIG_ENTRY_ID: mock_config_entry.entry_id,
                                 "recipients": recipients,
                                 "message": "Alarm",
                             },

@@ -130,7 +130,7 @@ async def test_history_paging(client: SmsServiceCenterClient) -> None:
     assert [message.message for message in second.messages] == [
         f"Message {index}" for index in range(4, -1, -1)
     ]
-    assert beyond.messages == ()
+    assert not beyond.messages
     assert beyond.total_pages == 2
 
 
@@ -204,7 +204,7 @@ async def test_insufficient_credits(
         await client.send([NUMBER, OTHER_NUMBER], "Hello")
 
     assert await client.get_credits() == 1
-    assert (await client.get_history()).messages == ()
+    assert not (await client.get_history()).messages
 
 
 async def test_test_mode(client: SmsServiceCenterClient, state: SimulatorState) -> None:
@@ -291,7 +291,7 @@ async def test_injected_failure(
 
     assert exc_info.value.retry_after == 5.0
     assert state.requests == ["POST /api/v2/send"]
-    assert state.messages == []
+    assert not state.messages
     assert await client.get_credits() == 100
 
 
@@ -342,8 +342,8 @@ async def test_delay(base_url: str, state: SimulatorState) -> None:
             await api_client.get_credits()
 
 
+@pytest.mark.usefixtures("socket_enabled")
 async def test_latency_before_every_answer(
-    socket_enabled: None,
     aiohttp_server: AiohttpServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -378,7 +378,7 @@ async def test_latency_before_every_answer(
 
         assert sleeping.is_set()
         assert not send.done()
-        assert app_state.messages == []
+        assert not app_state.messages
 
         wake_up.set()
         await send

@@ -18,12 +18,13 @@ from pytest_homeassistant_custom_component.common import (
 )
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
+from . import setup_integration
 from .conftest import (
     RECIPIENT_NUMBER,
+    call_send_sms_action,
     credits_json,
     mock_endpoints,
     next_poll,
-    send_sms,
     settle_sends,
 )
 
@@ -39,14 +40,18 @@ EVENT = "event.sms_service_center_messages"
 
 
 @pytest.fixture
-def state_writes(
-    hass: HomeAssistant, entity_registry_enabled_by_default: None, init_integration: Any
+async def state_writes(
+    hass: HomeAssistant,
+    entity_registry_enabled_by_default: None,
+    mock_config_entry: MockConfigEntry,
+    mock_api: AiohttpClientMocker,
 ) -> Counter[str]:
     """Count the states written per entity ID once the account is set up.
 
     Every entity is enabled, the history sensors too. A state counts when it
     changed, and when it was only reported again.
     """
+    await setup_integration(hass, mock_config_entry)
     writes: Counter[str] = Counter()
 
     @callback
@@ -74,7 +79,7 @@ async def send_to_alice(hass: HomeAssistant) -> None:
 
 async def send_with_action(hass: HomeAssistant) -> None:
     """Send a message with smsservicecenter.send_sms."""
-    await send_sms(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
+    await call_send_sms_action(hass, recipients=[RECIPIENT_NUMBER], message="Hello")
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,10 @@
 """Tests for the SMS Service Center sender name text entity."""
 
+from collections.abc import Generator
 from http import HTTPStatus
 import logging
 from typing import TYPE_CHECKING, Any
+from unittest.mock import patch
 
 from homeassistant.components.text import (
     ATTR_VALUE,
@@ -14,19 +16,19 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
+    load_json_object_fixture,
     snapshot_platform,
 )
 
 from custom_components.smsservicecenter.const import DOMAIN
 
+from . import setup_integration
 from .conftest import (
     NO_SENDNAME,
     assert_reauth_started,
-    load_json_fixture,
     mock_endpoints,
     next_poll,
     sendname_requests,
-    setup_integration,
 )
 
 if TYPE_CHECKING:
@@ -41,6 +43,13 @@ if TYPE_CHECKING:
 
 
 SENDNAME_ENTITY_ID = "text.sms_service_center_sender_name"
+
+
+@pytest.fixture(autouse=True)
+def platforms() -> Generator[None]:
+    """Set up only the text platform of an account."""
+    with patch("custom_components.smsservicecenter.PLATFORMS", [Platform.TEXT]):
+        yield
 
 
 async def set_sendname(hass: HomeAssistant, value: str) -> None:
@@ -61,7 +70,7 @@ async def test_text(
     snapshot: SnapshotAssertion,
 ) -> None:
     """Test the text entities of an account."""
-    await setup_integration(hass, mock_config_entry, Platform.TEXT)
+    await setup_integration(hass, mock_config_entry)
 
     await snapshot_platform(hass, entity_registry, snapshot, mock_config_entry.entry_id)
 
@@ -84,7 +93,7 @@ async def test_provider_sendname_outside_the_rules(
     """A sendname set on smsservicecenter.nl that this integration would refuse is shown."""
     mock_endpoints(aioclient_mock, sendname=sendname_json(sendname))
 
-    await setup_integration(hass, mock_config_entry, Platform.TEXT)
+    await setup_integration(hass, mock_config_entry)
 
     assert (state := hass.states.get(SENDNAME_ENTITY_ID))
     assert state.state == sendname
@@ -101,7 +110,7 @@ async def test_provider_sendname_too_long_for_a_state(
     """A sendname longer than a state may be is unknown, not an error; a valid one shows again."""
     mock_endpoints(aioclient_mock, sendname=sendname_json("a" * 256))
 
-    await setup_integration(hass, mock_config_entry, Platform.TEXT)
+    await setup_integration(hass, mock_config_entry)
 
     assert (state := hass.states.get(SENDNAME_ENTITY_ID))
     assert state.state == STATE_UNKNOWN
@@ -127,7 +136,7 @@ async def test_no_default_sendname(
     """An account without a default sendname loads, with the sendname unknown."""
     mock_endpoints(aioclient_mock, sendname=response)
 
-    await setup_integration(hass, mock_config_entry, Platform.TEXT)
+    await setup_integration(hass, mock_config_entry)
 
     assert (state := hass.states.get(SENDNAME_ENTITY_ID))
     assert state.state == STATE_UNKNOWN
@@ -136,7 +145,7 @@ async def test_no_default_sendname(
 @pytest.mark.parametrize(
     "sendname",
     [
-        {"json": load_json_fixture("sendname.json")},
+        {"json": load_json_object_fixture("sendname.json")},
         # A sendname can be set on an account that has none yet.
         {"json": NO_SENDNAME},
     ],
@@ -150,7 +159,7 @@ async def test_set_sendname(
 ) -> None:
     """Test setting the sender name changes it on the account and in the state."""
     mock_endpoints(aioclient_mock, sendname=sendname)
-    await setup_integration(hass, mock_config_entry, Platform.TEXT)
+    await setup_integration(hass, mock_config_entry)
 
     await set_sendname(hass, "NewName")
 
@@ -200,7 +209,7 @@ async def test_set_sendname_error(
 ) -> None:
     """Test a failed change raises a translated error and writes the old name again."""
     mock_endpoints(aioclient_mock, sendname_post=response)
-    await setup_integration(hass, mock_config_entry, Platform.TEXT)
+    await setup_integration(hass, mock_config_entry)
     state = hass.states.get(SENDNAME_ENTITY_ID)
     assert state is not None
     reported = state.last_reported
@@ -223,7 +232,7 @@ async def test_set_sendname_auth_error(
 ) -> None:
     """Test a rejected token while setting the sender name starts a reauth flow."""
     mock_endpoints(aioclient_mock, sendname_post={"status": HTTPStatus.UNAUTHORIZED})
-    await setup_integration(hass, mock_config_entry, Platform.TEXT)
+    await setup_integration(hass, mock_config_entry)
 
     with pytest.raises(HomeAssistantError) as exc_info:
         await set_sendname(hass, "NewName")
@@ -279,7 +288,7 @@ async def test_set_sendname_outside_the_rules_from_the_frontend(
     The frontend sets the value over the websocket API and shows the error it
     answers, translated from its key and placeholders.
     """
-    await setup_integration(hass, mock_config_entry, Platform.TEXT)
+    await setup_integration(hass, mock_config_entry)
     client = await hass_ws_client(hass)
 
     await client.send_json_auto_id(
@@ -298,18 +307,18 @@ async def test_set_sendname_outside_the_rules_from_the_frontend(
     assert error["translation_domain"] == DOMAIN
     assert error["translation_key"] == translation_key
     assert error["message"] == f"Validation error: {message}"
-    assert sendname_requests(mock_api) == []
+    assert not sendname_requests(mock_api)
     assert (state := hass.states.get(SENDNAME_ENTITY_ID))
     assert state.state == "HomeAssist"
     assert state.attributes["max"] == 255
     assert state.attributes["pattern"] is None
     # Home Assistant logs the error's text; its traceback only at debug level.
-    assert [
+    assert not [
         record.getMessage()
         for record in caplog.records
         if record.levelno > logging.DEBUG
         and (record.exc_info or "Unexpected" in record.getMessage())
-    ] == []
+    ]
 
 
 @pytest.mark.parametrize(
@@ -322,14 +331,14 @@ async def test_set_sendname_outside_the_rules(
     value: str,
 ) -> None:
     """A value outside the rules raises the translated error naming it, from automations too."""
-    await setup_integration(hass, mock_config_entry, Platform.TEXT)
+    await setup_integration(hass, mock_config_entry)
 
     with pytest.raises(ServiceValidationError) as exc_info:
         await set_sendname(hass, value)
 
     assert exc_info.value.translation_key == "invalid_sendname"
     assert exc_info.value.translation_placeholders == {"sendname": value}
-    assert sendname_requests(mock_api) == []
+    assert not sendname_requests(mock_api)
     assert (state := hass.states.get(SENDNAME_ENTITY_ID))
     assert state.state == "HomeAssist"
 
@@ -341,7 +350,7 @@ async def test_set_invalid_sendname_writes_the_state_again(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """A refused value writes the state again, so it shows the account's sendname."""
-    await setup_integration(hass, mock_config_entry, Platform.TEXT)
+    await setup_integration(hass, mock_config_entry)
     state = hass.states.get(SENDNAME_ENTITY_ID)
     assert state is not None
     reported = state.last_reported
@@ -352,7 +361,7 @@ async def test_set_invalid_sendname_writes_the_state_again(
 
     assert exc_info.value.translation_key == "invalid_sendname"
     assert exc_info.value.translation_placeholders == {"sendname": "NewName\n"}
-    assert sendname_requests(mock_api) == []
+    assert not sendname_requests(mock_api)
     state = hass.states.get(SENDNAME_ENTITY_ID)
     assert state is not None
     assert state.state == "HomeAssist"

@@ -137,7 +137,7 @@ async def test_send_testmode_readable(
 
     assert result == SendResult(message_id="f89d", test_mode=test_mode)
     assert type(result.test_mode) is bool
-    assert api_log(caplog) == []
+    assert not api_log(caplog)
 
 
 @pytest.mark.parametrize(
@@ -232,7 +232,7 @@ async def test_get_history_empty(
 
     page = await client.get_history()
 
-    assert page.messages == ()
+    assert not page.messages
     assert page.total_pages == 1
 
 
