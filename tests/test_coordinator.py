@@ -34,6 +34,7 @@ if TYPE_CHECKING:
         AiohttpClientMocker,
     )
 
+SENDER_NAME_ENTITY_ID = "text.sms_service_center_sender_name"
 CREDITS_ENTITY_ID = "sensor.sms_service_center_credits"
 MESSAGES_ENTITY_ID = "sensor.sms_service_center_messages_last_30_days"
 LAST_MESSAGE_ENTITY_ID = "sensor.sms_service_center_last_message_sent"
@@ -167,26 +168,55 @@ async def test_history_entries_without_time_still_count(
 
 
 @pytest.mark.usefixtures("mock_api")
-async def test_sendname_error_fails_the_poll(
+async def test_sendname_error_takes_only_the_sender_name_down(
     hass: HomeAssistant,
     mock_config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
     freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """Test an error answer of the sendname endpoint other than "no sendname" fails the poll."""
+    """Test a sendname that cannot be read leaves the credits up to date; only its entity is down."""
     await setup_integration(hass, mock_config_entry)
-
     coordinator = mock_config_entry.runtime_data.coordinator
     mock_endpoints(
         aioclient_mock,
+        credits_=credits_json(240),
         sendname={"json": {"status": "error", "message": "Unknown account"}},
     )
 
     await next_poll(hass, freezer)
+    await next_poll(hass, freezer)
 
-    assert coordinator.last_update_success is False
-    assert "Unknown account" in str(coordinator.last_exception)
+    assert coordinator.last_update_success is True
     assert (state := hass.states.get(CREDITS_ENTITY_ID))
+    assert state.state == "240"
+    assert (state := hass.states.get(SENDER_NAME_ENTITY_ID))
+    assert state.state == STATE_UNAVAILABLE
+    assert caplog.text.count("The default sender name could not be read") == 1
+
+    mock_endpoints(aioclient_mock)
+    await next_poll(hass, freezer)
+
+    assert (state := hass.states.get(SENDER_NAME_ENTITY_ID))
+    assert state.state == "HomeAssist"
+    assert "The default sender name can be read again" in caplog.text
+
+
+@pytest.mark.usefixtures("mock_api")
+async def test_sendname_error_at_setup_does_not_fail_it(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """Test an account whose sendname cannot be read still sets up, to send and count."""
+    mock_endpoints(
+        aioclient_mock, sendname={"status": HTTPStatus.INTERNAL_SERVER_ERROR}
+    )
+
+    await setup_integration(hass, mock_config_entry)
+
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    assert (state := hass.states.get(SENDER_NAME_ENTITY_ID))
     assert state.state == STATE_UNAVAILABLE
 
 

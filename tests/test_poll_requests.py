@@ -178,21 +178,6 @@ async def test_a_rejected_token_wins_over_other_errors(
     assert_reauth_started(hass, mock_config_entry.entry_id)
 
 
-async def test_sendname_failure_retries_setup(
-    hass: HomeAssistant,
-    mock_config_entry: MockConfigEntry,
-    aioclient_mock: AiohttpClientMocker,
-) -> None:
-    """Test a sendname request that cannot reach the API retries setup, as credits do."""
-    mock_endpoints(aioclient_mock, sendname={"exc": ClientError()})
-    mock_config_entry.add_to_hass(hass)
-
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
-
-    assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
-
-
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_history_read_after_setup_with_a_rejected_token_starts_reauth(
     hass: HomeAssistant,

@@ -46,6 +46,8 @@ class AccountStatus:
     """The default sendname, or None when the account has none."""
     history: HistorySummary | None
     """None when the history was not read: both history sensors are disabled, or it failed."""
+    sendname_read: bool = True
+    """False when the sendname could not be read: only the sender name entity is down."""
 
 
 class SmsServiceCenterCoordinator(DataUpdateCoordinator[AccountStatus]):
@@ -74,6 +76,7 @@ class SmsServiceCenterCoordinator(DataUpdateCoordinator[AccountStatus]):
         self.packets: tuple[Packet, ...] | None = None
         self._balance_read: asyncio.Task[int] | None = None
         self._history_failed = False
+        self._sendname_failed = False
         self._history_sensors = 0
         """How many history sensors are added: the history is read while there are any."""
         self._history_read = False
@@ -104,6 +107,7 @@ class SmsServiceCenterCoordinator(DataUpdateCoordinator[AccountStatus]):
         self._history_read = self._history_sensors > 0
         try:
             credits_, sendname, history = await self._async_read_status(read_started_at)
+            sendname_read = not isinstance(sendname, SmsServiceCenterError)
         except SmsServiceCenterAuthenticationError as err:
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN, translation_key="invalid_auth"
@@ -127,12 +131,15 @@ class SmsServiceCenterCoordinator(DataUpdateCoordinator[AccountStatus]):
         self._async_update_low_credits_issue()
         self.account.outbox.async_account_reachable()
         return AccountStatus(
-            credits=self.ledger.balance, sendname=sendname, history=history
+            credits=self.ledger.balance,
+            sendname=None if isinstance(sendname, SmsServiceCenterError) else sendname,
+            history=history,
+            sendname_read=sendname_read,
         )
 
     async def _async_read_status(
         self, read_started_at: int
-    ) -> tuple[int, str | None, HistorySummary | None]:
+    ) -> tuple[int, str | SmsServiceCenterError | None, HistorySummary | None]:
         """Read the credits, the sendname and the history when it is wanted, at once."""
         # All of them are waited for. Of their errors a rejected token is raised
         # first, so that reauth starts whichever request saw it. What a config flow
@@ -151,13 +158,26 @@ class SmsServiceCenterCoordinator(DataUpdateCoordinator[AccountStatus]):
             else _no_history(),
             return_exceptions=True,
         )
-        if (
-            isinstance(credits_, BaseException)
-            or isinstance(sendname, BaseException)
-            or isinstance(history, BaseException)
+        if isinstance(sendname, SmsServiceCenterError) and not isinstance(
+            sendname, SmsServiceCenterAuthenticationError
         ):
+            # Only the sender name entity needs it: the credits stay up to date.
+            self._async_sendname_failed(sendname)
+        elif isinstance(sendname, BaseException):
             raise _error_to_raise(credits_, sendname, history)
+        if isinstance(credits_, BaseException) or isinstance(history, BaseException):
+            raise _error_to_raise(credits_, history)
+        if not isinstance(sendname, SmsServiceCenterError) and self._sendname_failed:
+            LOGGER.info("The default sender name can be read again")
+            self._sendname_failed = False
         return credits_, sendname, history
+
+    @callback
+    def _async_sendname_failed(self, err: SmsServiceCenterError) -> None:
+        """Log, once until it recovers, that the sendname could not be read."""
+        if not self._sendname_failed:
+            LOGGER.warning("The default sender name could not be read: %s", err)
+        self._sendname_failed = True
 
     @callback
     def async_add_history_sensor(self) -> CALLBACK_TYPE:
@@ -209,6 +229,7 @@ class SmsServiceCenterCoordinator(DataUpdateCoordinator[AccountStatus]):
         if self._history_failed:
             LOGGER.info("The sent-message history can be read again")
             self._history_failed = False
+        self._sendname_failed = False
         skipped = first_page.skipped + (
             last_page.skipped if last_page is not first_page else 0
         )
@@ -295,7 +316,7 @@ class SmsServiceCenterCoordinator(DataUpdateCoordinator[AccountStatus]):
     async def async_set_sendname(self, sendname: str) -> None:
         """Set the account's default sendname and publish the one the API now uses."""
         sendname = await self.client.set_sendname(sendname)
-        self._async_publish(replace(self.data, sendname=sendname))
+        self._async_publish(replace(self.data, sendname=sendname, sendname_read=True))
 
     async def async_shutdown(self) -> None:
         """Stop the coordinator and the pending balance read after sends."""

@@ -61,6 +61,11 @@ class SmsServiceCenterSendnameEntity(SmsServiceCenterEntity, TextEntity):
         super().__init__(coordinator, description)
         self._update_native_value()
 
+    @property
+    def available(self) -> bool:
+        """Return whether the account and its sendname could be read."""
+        return super().available and self.coordinator.data.sendname_read
+
     @callback
     def _handle_coordinator_update(self) -> None:
         """Take the account's sendname from the coordinator's new data."""
