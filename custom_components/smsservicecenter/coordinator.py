@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, replace
 from datetime import datetime
-import time
+from time import monotonic
 from typing import TYPE_CHECKING
 
 from homeassistant.const import CONF_API_TOKEN
@@ -53,7 +53,7 @@ class AccountCheck:
     credits: int
     sendname: str | None
     checked_at: float
-    """``time.monotonic()`` when the answers came."""
+    """``monotonic()`` when the answers came."""
 
 
 ACCOUNT_CHECK: HassKey[AccountCheck] = HassKey(f"{DOMAIN}_account_check")
@@ -69,7 +69,7 @@ def async_remember_account_check(
         base_url=base_url,
         credits=credits_,
         sendname=sendname,
-        checked_at=time.monotonic(),
+        checked_at=monotonic(),
     )
 
 
@@ -217,7 +217,7 @@ class SmsServiceCenterCoordinator(DataUpdateCoordinator[AccountStatus]):
         ):
             return None
         del self.hass.data[ACCOUNT_CHECK]
-        if time.monotonic() - checked.checked_at > ACCOUNT_CHECK_MAX_AGE:
+        if monotonic() - checked.checked_at > ACCOUNT_CHECK_MAX_AGE:
             return None
         return checked
 
