@@ -37,6 +37,7 @@ from homeassistant.const import (
     EVENT_STATE_REPORTED,
 )
 from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_test_home_assistant,
@@ -245,6 +246,10 @@ async def _run(
         aiohttp.ClientSession() as session,
     ):
         hass.data.pop(loader.DATA_CUSTOM_COMPONENTS)
+        # notify needs http (through repairs): on a free port, never 8123.
+        http = {"server_host": "127.0.0.1", "server_port": free_port()}
+        if not await async_setup_component(hass, "http", {"http": http}):
+            sys.exit("Home Assistant's HTTP server could not be set up")
         entry = MockConfigEntry(
             domain=DOMAIN,
             title="SMS Service Center",
