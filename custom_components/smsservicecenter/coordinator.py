@@ -173,8 +173,16 @@ class SmsServiceCenterCoordinator(DataUpdateCoordinator[AccountStatus]):
             ) from err
 
         self.ledger.apply_balance(credits_, read_started_at)
-        await self._async_fetch_packets_if_needed()
-        self._async_update_low_credits_issue()
+        if self.packets is None and self.ledger.balance < self.low_credits_threshold:
+            # The issue links to a packet: it is raised once the packet list is
+            # known, so that the poll (and setup) need not wait for that request.
+            self.config_entry.async_create_background_task(
+                self.hass,
+                self._async_raise_low_credits_issue(),
+                name=f"{DOMAIN} packet list {self.config_entry.entry_id}",
+            )
+        else:
+            self._async_update_low_credits_issue()
         return AccountStatus(
             credits=self.ledger.balance, sendname=sendname, history=history
         )
@@ -205,6 +213,11 @@ class SmsServiceCenterCoordinator(DataUpdateCoordinator[AccountStatus]):
         ):
             raise _error_to_raise(credits_, sendname, history)
         return credits_, sendname, history
+
+    async def _async_raise_low_credits_issue(self) -> None:
+        """Fetch the packet list for the low credits issue, then raise the issue."""
+        await self._async_fetch_packets_if_needed()
+        self._async_update_low_credits_issue()
 
     @callback
     def _async_take_account_check(self) -> AccountCheck | None:
