@@ -211,7 +211,7 @@ def main() -> None:
     if "import" in parts:
         seconds, phonenumbers = measure_import(rounds)
         _write(
-            f"import of the package and its platforms (warm): {seconds * 1000:.1f} ms, "
+            f"import of the package and its platforms (warm, CPU): {seconds * 1000:.1f} ms, "
             f"phonenumbers {'imported' if phonenumbers else 'not imported'}"
         )
     if "startup" in parts:
