@@ -142,13 +142,13 @@ def _report_sends(benchmark: SendBenchmark, latency: float) -> None:
     for result in benchmark.results:
         _write(
             f"{result.count:>3} concurrent {result.path} at {latency:g} s latency: "
-            f"wall {result.burst.wall_seconds:.3f} s vs raw POSTs "
-            f"{result.raw.wall_seconds:.3f} s (ratio {result.wall_ratio:.2f}); "
-            f"CPU per send {result.burst.cpu_seconds / result.count * 1000:.3f} ms vs "
-            f"{result.raw.cpu_seconds / result.count * 1000:.3f} ms "
+            f"wall {result.wall_seconds:.3f} s vs raw POSTs "
+            f"{result.raw_wall_seconds:.3f} s (ratio {result.wall_ratio:.2f}); "
+            f"CPU per send {result.cpu_per_send * 1000:.3f} ms vs "
+            f"{result.raw_cpu_per_send * 1000:.3f} ms "
             f"(ratio {result.cpu_ratio:.2f}); "
             f"state writes per send {result.state_writes_per_send:.2f} "
-            f"({_writes(result.burst.state_writes, result.count)})"
+            f"({_writes(result.state_writes, result.count)})"
         )
 
 
@@ -189,7 +189,7 @@ def main() -> None:
     parser.add_argument(
         "--rounds",
         type=int,
-        default=3,
+        default=5,
         help="bursts, imports and restarts measured each",
     )
     parser.add_argument(
@@ -211,7 +211,7 @@ def main() -> None:
     if "import" in parts:
         seconds, phonenumbers = measure_import(rounds)
         _write(
-            f"import of the package and its platforms (warm): {seconds * 1000:.1f} ms, "
+            f"import of the package and its platforms (warm, CPU): {seconds * 1000:.1f} ms, "
             f"phonenumbers {'imported' if phonenumbers else 'not imported'}"
         )
     if "startup" in parts:

@@ -1,4 +1,4 @@
-"""Tests for the requests of a poll: at once, the history in the background, none twice.
+"""Tests for the requests of a poll: at once, history and packets in the background, none twice.
 
 The mocked API answers only when a test releases it, so a test sees which requests
 are out together.
@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import ClientError
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
-from homeassistant.const import CONF_API_TOKEN, CONF_URL, STATE_UNAVAILABLE
+from homeassistant.const import CONF_API_TOKEN, CONF_URL, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
@@ -30,6 +30,7 @@ from .conftest import (
     NO_SENDNAME,
     TOKEN,
     assert_reauth_started,
+    credits_json,
     mock_endpoints,
     next_poll,
 )
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
 CREDITS_ENTITY_ID = "sensor.sms_service_center_credits"
 MESSAGES_ENTITY_ID = "sensor.sms_service_center_messages_last_30_days"
 LAST_MESSAGE_ENTITY_ID = "sensor.sms_service_center_last_message_sent"
+LOW_CREDITS_ENTITY_ID = "binary_sensor.sms_service_center_low_credits"
 
 
 def requested_paths(aioclient_mock: AiohttpClientMocker) -> list[str]:
@@ -342,3 +344,34 @@ async def test_reauth_reads_credits_and_sendname_once(
     assert mock_config_entry.state is ConfigEntryState.LOADED
     assert mock_config_entry.data[CONF_API_TOKEN] == "new-token"
     assert requested_paths(aioclient_mock) == ["/api/v2/credits", "/api/v2/sendname"]
+
+
+async def test_setup_does_not_wait_for_the_packet_list(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """Test a low balance raises its issue, with a packet, once the packet list came."""
+    release = asyncio.Event()
+    packets_answer, packet_reads = held_answer(release, fixture_json("packets.json"))
+    mock_endpoints(
+        aioclient_mock,
+        credits_=credits_json(5),
+        packets={"side_effect": packets_answer},
+    )
+    mock_config_entry.add_to_hass(hass)
+
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await spin_until(lambda: len(packet_reads) == 1)
+
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    assert (state := hass.states.get(LOW_CREDITS_ENTITY_ID))
+    assert state.state == STATE_ON
+    issue_id = f"low_credits_{mock_config_entry.entry_id}"
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+    release.set()
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert (issue := issue_registry.async_get_issue(DOMAIN, issue_id))
+    assert issue.translation_key == "low_credits"

@@ -127,8 +127,16 @@ class SmsServiceCenterCoordinator(DataUpdateCoordinator[AccountStatus]):
             ) from err
 
         self.ledger.apply_balance(credits_, read_started_at)
-        await self._async_fetch_packets_if_needed()
-        self._async_update_low_credits_issue()
+        if self.packets is None and self.ledger.balance < self.low_credits_threshold:
+            # The issue links to a packet: it is raised once the packet list is
+            # known, so that the poll (and setup) need not wait for that request.
+            self.config_entry.async_create_background_task(
+                self.hass,
+                self._async_raise_low_credits_issue(),
+                name=f"{DOMAIN} packet list {self.config_entry.entry_id}",
+            )
+        else:
+            self._async_update_low_credits_issue()
         self.account.outbox.async_account_reachable()
         return AccountStatus(
             credits=self.ledger.balance,
@@ -171,6 +179,11 @@ class SmsServiceCenterCoordinator(DataUpdateCoordinator[AccountStatus]):
             LOGGER.info("The default sender name can be read again")
             self._sendname_failed = False
         return credits_, sendname, history
+
+    async def _async_raise_low_credits_issue(self) -> None:
+        """Fetch the packet list for the low credits issue, then raise the issue."""
+        await self._async_fetch_packets_if_needed()
+        self._async_update_low_credits_issue()
 
     @callback
     def _async_sendname_failed(self, err: SmsServiceCenterError) -> None:
