@@ -35,7 +35,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DOMAIN = "smsservicecenter"
 SIMULATOR_TOKEN = "simulator-token"  # noqa: S105 - the simulator's well-known token
 SIMULATOR_CREDITS = 100
-"""The simulator's starting balance unless a check gives it another."""
+"""The simulator's starting balance unless a check's options give it another."""
 
 STARTUP_TIMEOUT = 300.0
 """Seconds Home Assistant may take to start: the first start compiles its bytecode."""
@@ -238,7 +238,11 @@ class Simulator:
         self.server: Server | None = None
 
     async def start(self, work_dir: Path, *options: str) -> Server:
-        """Start the simulator with these command line options and wait until it answers."""
+        """Start the simulator with these command line options and wait until it answers.
+
+        It accepts ``SIMULATOR_TOKEN`` and starts with ``SIMULATOR_CREDITS`` unless
+        ``options`` say otherwise.
+        """
         self.server = await start_server(
             "the simulator",
             [
@@ -249,6 +253,10 @@ class Simulator:
                 "127.0.0.1",
                 "--port",
                 str(self.port),
+                "--token",
+                SIMULATOR_TOKEN,
+                "--credits",
+                str(SIMULATOR_CREDITS),
                 *options,
             ],
             work_dir / "simulator.log",
@@ -490,6 +498,11 @@ class HomeAssistant:
 
     async def add_recipient(self, entry_id: str, name: str, number: str) -> str:
         """Add a recipient subentry; return the entity ID of its notify entity."""
+        await self.create_recipient(entry_id, name, number)
+        return await self.notify_entity(name)
+
+    async def create_recipient(self, entry_id: str, name: str, number: str) -> None:
+        """Go through the recipient subentry flow until it has created the subentry."""
         form = await self.api.request(
             "POST",
             "api/config/config_entries/subentries/flow",
@@ -509,7 +522,10 @@ class HomeAssistant:
             f"the recipient flow did not create {name}: {result}",
         )
 
-        async def notify_entity() -> str | None:
+    async def notify_entity(self, name: str) -> str:
+        """Wait for the notify entity named ``name``; return its entity ID."""
+
+        async def entity_id() -> str | None:
             for state in await self.api.probe("api/states") or ():
                 if (
                     state["entity_id"].startswith("notify.")
@@ -518,7 +534,7 @@ class HomeAssistant:
                     return str(state["entity_id"])
             return None
 
-        return await self.wait_for(f"the notify entity of {name}", notify_entity)
+        return await self.wait_for(f"the notify entity of {name}", entity_id)
 
     async def submit_options(self, entry_id: str, options: Mapping[str, Any]) -> None:
         """Submit the account's options flow with ``options``; changed options reload it."""
@@ -584,7 +600,8 @@ class HomeAssistant:
 
 async def reloaded(states: Sequence[str]) -> bool | None:
     """Return True once a config entry went through other states and is loaded again."""
-    return True if states and states[-1] == "loaded" and len(states) > 1 else None
+    unloaded = any(state != "loaded" for state in states)
+    return True if unloaded and states[-1] == "loaded" else None
 
 
 @dataclass(slots=True)
