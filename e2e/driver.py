@@ -16,7 +16,6 @@ integration, fail the run; warnings about it are shown.
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Sequence
 from pathlib import Path
 import sys
@@ -27,6 +26,7 @@ from .harness import (
     Outcome,
     Run,
     check,
+    hass_command,
     report,
     run_reported,
     started,
@@ -107,31 +107,21 @@ class Checks(Run):
         report(f"ok: notify.send_message sent to {entity_id}")
 
 
-def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    """Parse the command line."""
-    parser = argparse.ArgumentParser(
-        prog="python -m e2e.driver",
-        description="End-to-end check of the integration in a real Home Assistant.",
-    )
-    parser.add_argument(
-        "--hass",
-        required=True,
-        help="the hass command of the virtual environment to check",
-    )
-    return parser.parse_args(argv)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the end-to-end check; return the exit code."""
-    args = parse_args(argv)
+    hass = hass_command(
+        "python -m e2e.driver",
+        "End-to-end check of the integration in a real Home Assistant.",
+        argv,
+    )
 
     async def checks(work_dir: Path, outcome: Outcome) -> str:
-        async with started(work_dir, [args.hass], Checks) as run:
+        async with started(work_dir, [hass], Checks) as run:
             await run.execute(outcome)
             await run.check_restart()
         return ""
 
-    return run_reported(checks, prefix="smsservicecenter-e2e-", label=f" ({args.hass})")
+    return run_reported(checks, prefix="smsservicecenter-e2e-", label=f" ({hass})")
 
 
 if __name__ == "__main__":

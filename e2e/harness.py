@@ -9,6 +9,7 @@ would, and ends with PASS or FAIL (``run_reported``).
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 from collections.abc import (
     AsyncIterator,
@@ -702,6 +703,18 @@ async def started[R: Run](
             yield make_run(hass, simulator)
         finally:
             await hass.stop()
+
+
+def hass_command(prog: str, description: str, argv: Sequence[str] | None) -> str:
+    """Parse a check's command line, ``--hass PATH``; return the hass command to check."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument(
+        "--hass",
+        required=True,
+        help="the hass command of the virtual environment to check",
+    )
+    hass: str = parser.parse_args(argv).hass
+    return hass
 
 
 def integration_log_lines(log_path: Path) -> tuple[list[str], list[str]]:

@@ -18,7 +18,6 @@ numbers and ends with PASS or FAIL (exit code 1).
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator, Sequence
@@ -41,6 +40,7 @@ from .harness import (
     Outcome,
     Run,
     check,
+    hass_command,
     integration_log_lines,
     reloaded,
     report,
@@ -420,28 +420,18 @@ def check_log(log_path: Path, offset: int, answers: Sequence[Answer]) -> list[st
     return problems
 
 
-def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    """Parse the command line."""
-    parser = argparse.ArgumentParser(
-        prog="python -m e2e.money_path",
-        description="Check sends in flight across a new recipient and an options reload.",
-    )
-    parser.add_argument(
-        "--hass",
-        required=True,
-        help="the hass command of the virtual environment to check",
-    )
-    return parser.parse_args(argv)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the money path check; return the exit code."""
-    args = parse_args(argv)
+    hass = hass_command(
+        "python -m e2e.money_path",
+        "Check sends in flight across a new recipient and an options reload.",
+        argv,
+    )
 
     async def checks(work_dir: Path, outcome: Outcome) -> str:
         async with started(
             work_dir,
-            [args.hass],
+            [hass],
             MoneyPath,
             simulator_options=["--latency", str(LATENCY)],
         ) as run:
@@ -455,7 +445,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run_reported(
         checks,
         prefix="smsservicecenter-money-path-",
-        label=f" ({args.hass})",
+        label=f" ({hass})",
         check_log=False,
     )
 
