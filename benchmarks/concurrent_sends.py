@@ -49,12 +49,11 @@ from custom_components.smsservicecenter.const import (
     DOMAIN,
     SUBENTRY_TYPE_RECIPIENT,
 )
-from e2e.driver import Server, free_port, start_simulator
+from e2e.harness import simulator_process
 from simulator.app import DEFAULT_TOKEN
 
 NUMBER = "+31612345678"
 RECIPIENT_ENTITY = "notify.alice"
-SIMULATOR_START_TIMEOUT = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,41 +174,24 @@ class _StateWrites:
         return counts
 
 
-async def _wait_for_simulator(session: aiohttp.ClientSession, base_url: str) -> None:
-    """Wait until the simulator answers."""
-    async with asyncio.timeout(SIMULATOR_START_TIMEOUT):
-        while True:
-            try:
-                async with session.get(f"{base_url}api/packets") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.1)
-
-
 @asynccontextmanager
 async def _simulator(latency: float) -> AsyncIterator[str]:
     """Run the simulator in a process of its own; yield its base URL."""
-    port = free_port()
     with tempfile.TemporaryDirectory(prefix="smsservicecenter-bench-") as work_dir:
-        server: Server = await start_simulator(
-            port,
-            Path(work_dir),
-            "--latency",
-            str(latency),
-            "--credits",
-            "100000000",
-            "--log-level",
-            "WARNING",
-        )
-        try:
-            base_url = f"http://127.0.0.1:{port}/"
-            async with aiohttp.ClientSession() as session:
-                await _wait_for_simulator(session, base_url)
-            yield base_url
-        finally:
-            await server.stop()
+        async with (
+            aiohttp.ClientSession() as session,
+            simulator_process(
+                session,
+                Path(work_dir),
+                "--latency",
+                str(latency),
+                "--credits",
+                "100000000",
+                "--log-level",
+                "WARNING",
+            ) as simulator,
+        ):
+            yield simulator.url
 
 
 async def measure_sends(

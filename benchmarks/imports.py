@@ -11,7 +11,7 @@ import statistics
 import subprocess
 import sys
 
-from e2e.driver import REPO_ROOT
+from e2e.harness import REPO_ROOT
 
 PACKAGE = "custom_components.smsservicecenter"
 PLATFORMS = ("binary_sensor", "event", "notify", "sensor", "text")

@@ -14,36 +14,25 @@ the daily credit limit (nothing sent). It ends with PASS or FAIL (exit code 1).
 from __future__ import annotations
 
 import argparse
-import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 import json
 from pathlib import Path
-import shutil
 import sys
-import tempfile
 from typing import Any
 
-import aiohttp
 from mcp import ClientSession
 from mcp.client.streamable_http import create_mcp_http_client, streamable_http_client
 
-from .driver import (
+from .harness import (
     DOMAIN,
     SIMULATOR_CREDITS,
-    STARTUP_TIMEOUT,
-    STEP_TIMEOUT,
     Outcome,
     Run,
     check,
-    free_port,
-    integration_log_lines,
-    log_tail,
     report,
-    start_server,
-    start_simulator,
-    wait_for,
-    write_config,
+    run_reported,
+    started,
 )
 
 SEND_TOOL = f"{DOMAIN}__send_message"
@@ -59,24 +48,11 @@ class McpRun(Run):
 
     async def execute(self, outcome: Outcome) -> None:
         """Prepare Home Assistant, then run every check over MCP."""
-        await wait_for(
-            "the simulator",
-            lambda: self.simulator.probe("api/packets"),
-            self.simulator_server,
-        )
-        await wait_for(
-            "Home Assistant's HTTP server",
-            lambda: self.hass.probe("api/onboarding"),
-            self.hass_server,
-            seconds=STARTUP_TIMEOUT,
-        )
-        await self.onboard()
-        outcome.version = await self.wait_until_running()
-        report(f"Home Assistant {outcome.version} is running")
+        await self.start_up(outcome)
         entry_id = await self.add_account()
-        exposed = await self.add_named_recipient(entry_id, *EXPOSED)
-        await self.add_named_recipient(entry_id, *NOT_EXPOSED)
-        await self.websocket_command(
+        exposed = await self.add_recipient(entry_id, *EXPOSED)
+        await self.add_recipient(entry_id, *NOT_EXPOSED)
+        await self.hass.websocket_command(
             {
                 "type": "homeassistant/expose_entity",
                 "assistants": ["conversation"],
@@ -96,61 +72,35 @@ class McpRun(Run):
         async with self.mcp_session() as session:
             await self.check_daily_limit(session)
 
-    async def add_named_recipient(self, entry_id: str, name: str, number: str) -> str:
+    async def add_recipient(self, entry_id: str, name: str, number: str) -> str:
         """Add a recipient subentry; return the entity ID of its notify entity."""
-        form = await self.hass.request(
-            "POST",
-            "api/config/config_entries/subentries/flow",
-            json_body={"handler": [entry_id, "recipient"]},
-        )
-        result = await self.hass.request(
-            "POST",
-            f"api/config/config_entries/subentries/flow/{form['flow_id']}",
-            json_body={"name": name, "phone_number": number},
-        )
-        check(
-            result.get("type") == "create_entry",
-            f"the recipient flow did not create {name}: {result}",
-        )
-
-        async def notify_entity() -> str | None:
-            for state in await self.hass.probe("api/states") or ():
-                if (
-                    state["entity_id"].startswith("notify.")
-                    and state["attributes"].get("friendly_name") == name
-                ):
-                    return str(state["entity_id"])
-            return None
-
-        entity_id = await wait_for(
-            f"the notify entity of {name}", notify_entity, self.hass_server
-        )
+        entity_id = await self.hass.add_recipient(entry_id, name, number)
         report(f"ok: recipient {name} added, with {entity_id}")
         return entity_id
 
     async def set_up_mcp_server(self) -> None:
         """Add mcp_server and let it serve the Assist API only."""
-        form = await self.hass.request(
+        form = await self.hass.api.request(
             "POST",
             "api/config/config_entries/flow",
             json_body={"handler": "mcp_server", "show_advanced_options": False},
         )
-        entry = await self.hass.request(
+        entry = await self.hass.api.request(
             "POST", f"api/config/config_entries/flow/{form['flow_id']}", json_body={}
         )
         check(entry.get("type") == "create_entry", f"mcp_server: {entry}")
         entry_id = entry["result"]["entry_id"]
-        options = await self.hass.request(
+        options = await self.hass.api.request(
             "POST",
             "api/config/config_entries/options/flow",
             json_body={"handler": entry_id},
         )
         path = f"api/config/config_entries/options/flow/{options['flow_id']}"
         # Unticking "all LLM APIs" shows the API picker first.
-        await self.hass.request(
+        await self.hass.api.request(
             "POST", path, json_body={"all_llm_apis": False, "require_admin": True}
         )
-        result = await self.hass.request(
+        result = await self.hass.api.request(
             "POST",
             path,
             json_body={
@@ -164,7 +114,7 @@ class McpRun(Run):
 
     def mcp_session(self) -> AbstractAsyncContextManager[ClientSession]:
         """Return an MCP client session to /api/mcp with the owner's token."""
-        return mcp_session(f"{self.hass_url}api/mcp", str(self.hass.token))
+        return mcp_session(f"{self.hass.url}api/mcp", str(self.hass.api.token))
 
     async def check_tools(self, session: ClientSession) -> None:
         """Check both tools are listed, the send tool with the exposed recipient only."""
@@ -195,13 +145,13 @@ class McpRun(Run):
 
     async def check_send(self, session: ClientSession) -> None:
         """Send to the exposed recipient: one message, its ID, no phone number."""
-        before = len(await self.sent_messages())
+        before = len(await self.simulator.sent_messages())
         text, is_error = await call_tool(
             session, SEND_TOOL, {"recipient": EXPOSED[0], "message": "Dinner is ready"}
         )
         check(not is_error, f"the send was refused: {text}")
         result = json.loads(text)
-        messages = await self.sent_messages()
+        messages = await self.simulator.sent_messages()
         check(
             len(messages) == before + 1,
             f"the simulator recorded {len(messages) - before} message(s), expected 1",
@@ -220,13 +170,13 @@ class McpRun(Run):
         self, session: ClientSession, recipient: str, what: str
     ) -> None:
         """Check a send to ``recipient`` is an error and sends nothing."""
-        before = len(await self.sent_messages())
+        before = len(await self.simulator.sent_messages())
         text, is_error = await call_tool(
             session, SEND_TOOL, {"recipient": recipient, "message": "Hello"}
         )
         check(is_error, f"a send to {what} was not refused: {text}")
         check(
-            len(await self.sent_messages()) == before,
+            len(await self.simulator.sent_messages()) == before,
             f"a send to {what} reached the simulator",
         )
         report(f"ok: a send to {what} is refused and sends nothing: {text}")
@@ -249,37 +199,22 @@ class McpRun(Run):
         report(f"ok: {CREDITS_TOOL} reads {text}")
 
     async def set_daily_limit(self, entry_id: str, limit: int) -> None:
-        """Set the account's daily credit limit in its options; wait until it is loaded."""
-        form = await self.hass.request(
-            "POST",
-            "api/config/config_entries/options/flow",
-            json_body={"handler": entry_id},
-        )
-        result = await self.hass.request(
-            "POST",
-            f"api/config/config_entries/options/flow/{form['flow_id']}",
-            json_body={
+        """Set the account's daily credit limit in its options; wait until it is loaded again."""
+        await self.hass.set_options(
+            entry_id,
+            {
                 "low_credits_threshold": 10,
                 "default_country": "NL",
                 "daily_credit_limit": limit,
                 "outbox_minutes": 60,
             },
         )
-        check(result.get("type") == "create_entry", f"options: {result}")
-
-        async def loaded() -> bool | None:
-            entries = await self.hass.probe(
-                f"api/config/config_entries/entry?domain={DOMAIN}"
-            )
-            return True if entries and entries[0]["state"] == "loaded" else None
-
-        await wait_for("the account to load again", loaded, self.hass_server)
         report(f"ok: daily credit limit set to {limit}")
 
     async def check_daily_limit(self, session: ClientSession) -> None:
         """Check a send over the daily limit is refused with its message, nothing sent."""
         await self.check_credits_tool(session, used=1, limit=2)
-        before = len(await self.sent_messages())
+        before = len(await self.simulator.sent_messages())
         text, is_error = await call_tool(
             session, SEND_TOOL, {"recipient": EXPOSED[0], "message": LONG_MESSAGE}
         )
@@ -288,7 +223,7 @@ class McpRun(Run):
             f"a send over the daily limit was not refused as such: {text}",
         )
         check(
-            len(await self.sent_messages()) == before,
+            len(await self.simulator.sent_messages()) == before,
             "a send over the daily limit reached the simulator",
         )
         report(f"ok: a send over the daily limit is refused, nothing sent: {text}")
@@ -318,61 +253,21 @@ async def call_tool(
     return text, bool(result["isError"])
 
 
-async def run(work_dir: Path, outcome: Outcome) -> None:
-    """Start the simulator and Home Assistant, run the checks, stop both."""
-    config_dir = work_dir / "config"
-    config_dir.mkdir()
-    hass_port, simulator_port = free_port(), free_port()
-    write_config(config_dir, hass_port)
-    simulator = await start_simulator(simulator_port, work_dir)
-    try:
-        hass = await start_server(
-            "Home Assistant",
-            [
-                sys.executable,
-                "-m",
-                "homeassistant",
-                "--config",
-                str(config_dir),
-                "--skip-pip",
-            ],
-            work_dir / "hass.out",
-        )
-        try:
-            async with aiohttp.ClientSession(
-                timeout=aiohttp.ClientTimeout(total=STEP_TIMEOUT)
-            ) as session:
-                checks = McpRun(session, hass, simulator, hass_port, simulator_port)
-                await checks.execute(outcome)
-        finally:
-            await hass.stop()
-    finally:
-        await simulator.stop()
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the MCP check; return the exit code."""
     argparse.ArgumentParser(
         prog="python -m e2e.mcp_check",
         description="Check the LLM tools over MCP in a real Home Assistant.",
     ).parse_args(argv)
-    work_dir = Path(tempfile.mkdtemp(prefix="smsservicecenter-mcp-"))
-    log_path = work_dir / "config" / "home-assistant.log"
-    outcome = Outcome()
-    try:
-        asyncio.run(run(work_dir, outcome))
-        errors, warnings = integration_log_lines(log_path)
-        for line in warnings:
-            report(f"warning logged: {line}")
-        check(not errors, "errors logged:\n" + "\n".join(errors))
-    except Exception as err:  # noqa: BLE001 - any failure keeps the logs for a look
-        report(f"\nLast lines of {log_path}:\n{log_tail(log_path)}\n")
-        report(f"FAIL: Home Assistant {outcome.version}: {err!r}")
-        report(f"Logs kept in {work_dir}")
-        return 1
-    shutil.rmtree(work_dir)
-    report(f"PASS: Home Assistant {outcome.version}")
-    return 0
+
+    async def checks(work_dir: Path, outcome: Outcome) -> str:
+        async with started(
+            work_dir, [sys.executable, "-m", "homeassistant"], McpRun
+        ) as run:
+            await run.execute(outcome)
+        return ""
+
+    return run_reported(checks, prefix="smsservicecenter-mcp-")
 
 
 if __name__ == "__main__":

@@ -21,31 +21,22 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 import json
 from pathlib import Path
-import shutil
 import sys
-import tempfile
 import time
 from typing import Any
 
-import aiohttp
 from playwright.async_api import Browser, FloatRect, Locator, Page, async_playwright
 
-from .driver import (
+from .harness import (
     DOMAIN,
     REPO_ROOT,
-    SIMULATOR_TOKEN,
-    STARTUP_TIMEOUT,
-    STEP_TIMEOUT,
     CheckError,
+    Outcome,
     Run,
-    Server,
     check,
-    free_port,
-    log_tail,
     report,
-    start_server,
-    start_simulator,
-    wait_for,
+    run_reported,
+    started,
 )
 from .walk import LANGUAGES, walk
 
@@ -63,79 +54,31 @@ EVENT_ENTITY = "event.sms_service_center_messages"
 SENT_MESSAGES = ("The laundry is done.", "Water leak in the basement!")
 UI_TIMEOUT_MS = 60_000
 DIALOG_MARGIN = 8
+"""Pixels of the page kept around a dialog's surface when the picture is cropped to it."""
 BOX_SETTLE_TRIES = 50
 BOX_SETTLE_INTERVAL = 0.1
 """Seconds between two looks at a dialog's box, to see whether it still moves."""
-"""Pixels of the page kept around a dialog's surface when the picture is cropped to it."""
 
-CONFIGURATION_YAML = """\
-homeassistant:
-  name: Home
-  language: {language}
-  country: NL
-  time_zone: Europe/Amsterdam
-  unit_system: metric
-http:
-  server_host: 127.0.0.1
-  server_port: {port}
-api:
-auth:
-config:
-frontend:
-onboarding:
-logbook:
-repairs:
-logger:
-  default: warning
-"""
-
-
-def write_config(config_dir: Path, port: int, language: str) -> None:
-    """Write configuration.yaml and link this repository's custom_components."""
-    (config_dir / "configuration.yaml").write_text(
-        CONFIGURATION_YAML.format(port=port, language=language), encoding="utf-8"
-    )
-    (config_dir / "custom_components").symlink_to(REPO_ROOT / "custom_components")
+INTEGRATIONS = ("frontend", "logbook")
+"""The integrations the pictures show, besides those every run sets up."""
 
 
 class Shooter(Run):
     """Set up the account through the API, then take the pictures in the browser."""
 
-    async def prepare(self) -> dict[str, Any]:
-        """Start, onboard completely and return the owner's tokens for the browser."""
-        await self.execute_startup()
-        tokens = await self.onboard_tokens()
+    async def prepare(self, outcome: Outcome) -> dict[str, Any]:
+        """Onboard completely; return the owner's tokens, as the frontend stores them."""
+        tokens = await self.start_up(outcome)
         for step in ("core_config", "analytics"):
-            await self.hass.request("POST", f"api/onboarding/{step}", json_body={})
-        await self.hass.request(
+            await self.hass.api.request("POST", f"api/onboarding/{step}", json_body={})
+        await self.hass.api.request(
             "POST",
             "api/onboarding/integration",
-            json_body={"client_id": self.hass_url, "redirect_uri": self.hass_url},
+            json_body={"client_id": self.hass.url, "redirect_uri": self.hass.url},
         )
-        version = await self.wait_until_running()
-        report(f"Home Assistant {version} is running")
-        return tokens
-
-    async def execute_startup(self) -> None:
-        """Wait until the simulator and Home Assistant's HTTP server answer."""
-        await wait_for(
-            "the simulator",
-            lambda: self.simulator.probe("api/packets"),
-            self.simulator_server,
-        )
-        await wait_for(
-            "Home Assistant's HTTP server",
-            lambda: self.hass.probe("api/onboarding"),
-            self.hass_server,
-            seconds=STARTUP_TIMEOUT,
-        )
-
-    async def onboard_tokens(self) -> dict[str, Any]:
-        """Onboard the owner; return the tokens, as the frontend stores them."""
-        tokens = await self.onboard()
         return {
-            "hassUrl": self.hass_url.rstrip("/"),
-            "clientId": self.hass_url,
+            "hassUrl": self.hass.url.rstrip("/"),
+            "clientId": self.hass.url,
             "access_token": tokens["access_token"],
             "refresh_token": tokens["refresh_token"],
             "token_type": tokens["token_type"],
@@ -145,17 +88,7 @@ class Shooter(Run):
 
     async def device_id(self) -> str:
         """Return the ID of the account's device."""
-        async with self.hass.session.post(
-            f"{self.hass_url}api/template",
-            json={"template": f"{{{{ device_id('{CREDITS_ENTITY}') }}}}"},
-            headers={"Authorization": f"Bearer {self.hass.token}"},
-        ) as response:
-            answer = await response.text()
-        check(
-            response.status == 200 and answer not in {"", "None"},
-            f"no device for {CREDITS_ENTITY}: HTTP {response.status} {answer}",
-        )
-        return answer
+        return await self.hass.device_id(CREDITS_ENTITY)
 
 
 async def open_page(
@@ -240,12 +173,12 @@ async def confirm_http_config(shooter: Shooter) -> None:
 
     Unconfirmed, Home Assistant would go back to its defaults after 5 minutes.
     """
-    await shooter.websocket_command({"type": "http/config/promote"})
+    await shooter.hass.websocket_command({"type": "http/config/promote"})
 
 
 async def take_pictures(shooter: Shooter, page: Page) -> None:
     """Take every picture, setting the account and a recipient up on the way."""
-    base = shooter.hass_url
+    base = shooter.hass.url
     await confirm_http_config(shooter)
 
     await page.goto(f"{base}config/integrations/dashboard/add?domain={DOMAIN}")
@@ -257,9 +190,9 @@ async def take_pictures(shooter: Shooter, page: Page) -> None:
     await page.keyboard.press("Escape")
 
     entry_id = await shooter.add_account()
-    await shooter.check_credits(SIMULATOR_CREDITS)
+    await shooter.hass.wait_for_state(CREDITS_ENTITY, str(SIMULATOR_CREDITS))
     for message in SENT_MESSAGES:
-        await shooter.hass.request(
+        await shooter.hass.api.request(
             "POST",
             f"api/services/{DOMAIN}/send_sms",
             json_body={
@@ -268,7 +201,9 @@ async def take_pictures(shooter: Shooter, page: Page) -> None:
                 "message": message,
             },
         )
-    await shooter.check_credits(SIMULATOR_CREDITS - len(SENT_MESSAGES))
+    await shooter.hass.wait_for_state(
+        CREDITS_ENTITY, str(SIMULATOR_CREDITS - len(SENT_MESSAGES))
+    )
 
     await page.goto(f"{base}config/devices/device/{await shooter.device_id()}")
     await page.get_by_text("Credits", exact=True).first.wait_for()
@@ -309,7 +244,7 @@ async def take_walk(
     walk_dir, language = walking
     await confirm_http_config(shooter)
     entry_id = await shooter.add_account()
-    device_url = f"{shooter.hass_url}config/devices/device/{await shooter.device_id()}"
+    device_url = f"{shooter.hass.url}config/devices/device/{await shooter.device_id()}"
     pictures = await walk(
         page,
         shooter,
@@ -324,65 +259,29 @@ async def take_walk(
         report(f"  {picture.name}")
 
 
-async def run(work_dir: Path, walk_dir: Path | None, language: str = "en") -> None:
+async def run(
+    work_dir: Path, walk_dir: Path | None, language: str, outcome: Outcome
+) -> None:
     """Start the simulator and Home Assistant, take the pictures (or walk), stop both.
 
-    Home Assistant and its frontend speak ``language``.
+    Home Assistant and its frontend speak ``language``. ``walk_dir`` is where the
+    walk's pictures go (None: take the README's pictures).
     """
-    config_dir = work_dir / "config"
-    config_dir.mkdir(parents=True)
-    hass_port, simulator_port = free_port(), free_port()
-    write_config(config_dir, hass_port, language)
-    simulator = await start_simulator(
-        simulator_port,
+    async with started(
         work_dir,
-        "--token",
-        SIMULATOR_TOKEN,
-        "--credits",
-        str(SIMULATOR_CREDITS),
-    )
-    try:
-        hass = await start_server(
-            "Home Assistant",
-            [
-                sys.executable,
-                "-m",
-                "homeassistant",
-                "--config",
-                str(config_dir),
-                "--skip-pip",
-            ],
-            work_dir / "hass.out",
-        )
-        try:
-            shooter_ports = (hass_port, simulator_port)
-            await shoot_all(
-                hass, simulator, shooter_ports, work_dir, (walk_dir, language)
-            )
-        finally:
-            await hass.stop()
-    finally:
-        await simulator.stop()
-
-
-async def shoot_all(
-    hass: Server,
-    simulator: Server,
-    ports: tuple[int, int],
-    work_dir: Path,
-    walking: tuple[Path | None, str],
-) -> None:
-    """Prepare Home Assistant through its API, then take the pictures in Chromium.
-
-    ``ports`` are Home Assistant's and the simulator's. ``walking`` is where the
-    walk's pictures go (None: take the README's pictures) and the language.
-    """
-    walk_dir, language = walking
-    async with aiohttp.ClientSession(
-        timeout=aiohttp.ClientTimeout(total=STEP_TIMEOUT)
-    ) as session:
-        shooter = Shooter(session, hass, simulator, *ports)
-        tokens = await shooter.prepare()
+        [sys.executable, "-m", "homeassistant"],
+        Shooter,
+        simulator_options=["--credits", str(SIMULATOR_CREDITS)],
+        core={
+            "name": "Home",
+            "language": language,
+            "country": "NL",
+            "time_zone": "Europe/Amsterdam",
+            "unit_system": "metric",
+        },
+        integrations=INTEGRATIONS,
+    ) as shooter:
+        tokens = await shooter.prepare(outcome)
         IMAGES_DIR.mkdir(parents=True, exist_ok=True)
         async with async_playwright() as playwright:
             browser = await playwright.chromium.launch(executable_path=CHROMIUM)
@@ -392,13 +291,12 @@ async def shoot_all(
                     if walk_dir is None:
                         await take_pictures(shooter, page)
                     else:
-                        log_path = work_dir / "config" / "home-assistant.log"
                         await take_walk(
                             shooter,
                             page,
-                            simulator.stop,
+                            shooter.simulator.stop,
                             (walk_dir, language),
-                            log_path,
+                            outcome.log_path,
                         )
                 except Exception:
                     await page.screenshot(path=work_dir / "failure.png")
@@ -425,28 +323,26 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     """Take the screenshots, or walk; return the exit code."""
     args = parse_args(argv)
-    work_dir = Path(tempfile.mkdtemp(prefix="smsservicecenter-screenshots-"))
-    # The README's pictures in English; the walk in each language, in a Home
-    # Assistant of its own that speaks it.
-    runs = [(work_dir / language, language) for language in LANGUAGES]
-    if args.walk is None:
-        runs = [(work_dir, "en")]
-    else:
+    if args.walk is not None:
         args.walk.mkdir(parents=True, exist_ok=True)
-    log_path = work_dir
-    try:
+
+    async def pictures(work_dir: Path, outcome: Outcome) -> str:
+        # The README's pictures in English; the walk in each language, in a Home
+        # Assistant of its own that speaks it.
+        runs = [(work_dir, "en")]
+        if args.walk is not None:
+            runs = [(work_dir / language, language) for language in LANGUAGES]
         for run_dir, language in runs:
-            log_path = run_dir / "config" / "home-assistant.log"
-            asyncio.run(run(run_dir, args.walk, language))
-    except Exception as err:  # noqa: BLE001 - any failure keeps the logs for a look
-        report(f"\nLast lines of {log_path}:\n{log_tail(log_path)}\n")
-        report(f"FAIL: {err!r}")
-        report(f"Logs (and failure.png when the browser was open) kept in {work_dir}")
-        return 1
-    shutil.rmtree(work_dir)
-    saved = args.walk or IMAGES_DIR.relative_to(REPO_ROOT)
-    report(f"PASS: pictures saved in {saved}")
-    return 0
+            outcome.log_path = run_dir / "config" / "home-assistant.log"
+            await run(run_dir, args.walk, language, outcome)
+        return f": pictures saved in {args.walk or IMAGES_DIR.relative_to(REPO_ROOT)}"
+
+    return run_reported(
+        pictures,
+        prefix="smsservicecenter-screenshots-",
+        check_log=False,
+        kept="Logs (and failure.png when the browser was open)",
+    )
 
 
 if __name__ == "__main__":

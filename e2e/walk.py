@@ -20,7 +20,7 @@ from typing import Any
 
 from playwright.async_api import Locator, Page
 
-from .driver import (
+from .harness import (
     DOMAIN,
     REPO_ROOT,
     SIMULATOR_TOKEN,
@@ -110,8 +110,8 @@ class Walk:
         """Walk on ``page`` against ``run``'s processes; pictures go into ``out_dir``."""
         self.page = page
         self.out_dir = out_dir
-        self.hass_url = run.hass_url
-        self.simulator_url = run.simulator_url
+        self.hass_url = run.hass.url
+        self.simulator_url = run.simulator.url
         self.log_path = log_path
         self.pictures: list[Path] = []
 
@@ -239,14 +239,14 @@ async def walk(
     await steps.setup_form_errors(language)
 
     async def sendname() -> str:
-        answer = await run.simulator.request("GET", "api/v2/sendname")
+        answer = await run.simulator.api.request("GET", "api/v2/sendname")
         return str(answer["details"])
 
     await steps.sendname_errors(language, device_url, sendname)
 
-    await run.send_sms(entry_id)
+    await run.send_sms(entry_id, "+31611111111", "End-to-end: send_sms", count=1)
     await stop_simulator()
-    answer = await run.hass.request(
+    answer = await run.hass.api.request(
         "POST",
         f"api/services/{DOMAIN}/send_sms?return_response",
         json_body={

@@ -12,6 +12,9 @@ Behaviour that the documentation leaves open is simulated as follows:
   characters for a single-segment message, 153 per segment otherwise.
 - In test mode sends are recorded in the history but cost no credits.
 - A history entry is one send; its ``count`` is the number of credits it used.
+
+``GET /_simulator/state`` is not part of the provider's API: it tells checks what
+the simulator received and billed, to callers on a loopback address only.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 import hmac
+import ipaddress
 import logging
 import math
 import re
@@ -39,6 +43,7 @@ _LOGGER = logging.getLogger(__name__)
 DEFAULT_TOKEN = "simulator-token"  # noqa: S105 - a well-known development token
 DEFAULT_CREDITS = 100
 DEFAULT_SENDNAME = "Simulator"
+INSPECT_PATH = "/_simulator/state"
 PAGE_SIZE = 50
 HISTORY_DAYS = 30
 SINGLE_SEGMENT_LENGTH = 160
@@ -133,6 +138,10 @@ class SimulatorState:
     """Seconds every request waits before it is answered."""
     requests: list[str] = field(default_factory=list)
     """Every request received, as ``"METHOD /path?query"``."""
+    in_flight: list[str] = field(default_factory=list)
+    """The requests received and not answered yet, as in ``requests``."""
+    billed: int = 0
+    """The credits live sends were charged."""
     now: Callable[[], datetime] = utc_now
     """The clock, replaceable in tests."""
 
@@ -188,6 +197,7 @@ def create_app(
     app.router.add_post("/api/v2/sendname", _handle_set_sendname)
     app.router.add_get("/api/v2/history", _handle_history)
     app.router.add_get("/order/checkout/{slug}", _handle_checkout)
+    app.router.add_get(INSPECT_PATH, _handle_inspect)
     return app
 
 
@@ -196,8 +206,23 @@ async def _simulator_middleware(
     request: web.Request, handler: Handler
 ) -> web.StreamResponse:
     """Log requests, apply the configured delay and injected failures."""
+    if request.path == INSPECT_PATH:
+        # Looking at the simulator neither waits nor counts as a provider request.
+        return await handler(request)
     state = request.app[SIMULATOR_STATE]
-    state.requests.append(f"{request.method} {request.path_qs}")
+    received = f"{request.method} {request.path_qs}"
+    state.requests.append(received)
+    state.in_flight.append(received)
+    try:
+        return await _answer(request, handler, state)
+    finally:
+        state.in_flight.remove(received)
+
+
+async def _answer(
+    request: web.Request, handler: Handler, state: SimulatorState
+) -> web.StreamResponse:
+    """Answer a request after the configured delay, or with an injected failure."""
     if state.delay > 0:
         await asyncio.sleep(state.delay)
     if state.fail_next is not None:
@@ -306,6 +331,7 @@ async def _handle_send(request: web.Request) -> web.Response:
         if cost > state.credits:
             return _error("Insufficient credits")
         state.credits -= cost
+        state.billed += cost
     record = SimulatedMessage(
         id=str(uuid.uuid4()),
         sent_at=state.now(),
@@ -384,6 +410,34 @@ async def _handle_checkout(request: web.Request) -> web.Response:
         text=f"<!DOCTYPE html><html><body><h1>Checkout {slug}</h1>"
         "<p>SMS Service Center simulator: nothing is sold here.</p></body></html>",
         content_type="text/html",
+    )
+
+
+def _from_loopback(request: web.Request) -> bool:
+    """Return whether the request comes from a loopback address."""
+    try:
+        return ipaddress.ip_address(request.remote or "").is_loopback
+    except ValueError:
+        return False
+
+
+async def _handle_inspect(request: web.Request) -> web.Response:
+    """GET _simulator/state: what was received and billed, for loopback callers only."""
+    if not _from_loopback(request):
+        raise web.HTTPForbidden
+    state = request.app[SIMULATOR_STATE]
+    return web.json_response(
+        {
+            "credits": state.credits,
+            "billed": state.billed,
+            "test_mode": state.test_mode,
+            "requests": state.requests,
+            "in_flight": state.in_flight,
+            "messages": [
+                {**_history_entry(record), "numbers": list(record.numbers)}
+                for record in state.messages
+            ],
+        }
     )
 
 
