@@ -49,7 +49,7 @@ from custom_components.smsservicecenter.const import (
     DOMAIN,
     SUBENTRY_TYPE_RECIPIENT,
 )
-from e2e.harness import simulator_process
+from e2e.harness import free_port, simulator_process
 from simulator.app import DEFAULT_TOKEN
 
 NUMBER = "+31612345678"
