@@ -44,6 +44,7 @@ from .test_outbox import (
 from .test_send_concurrency import held_answer, sent_json, spin_until
 
 USED_TODAY_ENTITY_ID = "sensor.sms_service_center_credits_used_today"
+CREDITS_ENTITY_ID = "sensor.sms_service_center_credits"
 FULL_DISK = WriteError("[Errno 28] No space left on device")
 
 
@@ -396,3 +397,45 @@ async def test_restart_after_midnight_utc_keeps_the_local_day(
     await setup_integration(hass, limited(1))
 
     assert used_today(hass) == "1"
+
+
+async def test_balance_read_during_a_reload_is_confirmed_after_sends_booked_meanwhile(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """A poll whose answer may leave out sends booked meanwhile reads the balance again."""
+    mock_endpoints(aioclient_mock)
+    entry = account()
+    await setup_integration(hass, entry)
+    release_send = asyncio.Event()
+    release_read = asyncio.Event()
+    send_answer, sends = held_answer(release_send, sent_json)
+    read_answer, reads = held_answer(
+        release_read, lambda _number: credits_json(249)["json"]
+    )
+    mock_endpoints(
+        aioclient_mock,
+        send={"side_effect": send_answer},
+        credits_={"side_effect": read_answer},
+    )
+    send = asyncio.create_task(
+        call_send_sms_action(hass, recipients=[RECIPIENT_NUMBER], message="Alarm")
+    )
+    await spin_until(lambda: len(sends) == 1)
+
+    # The reload's first poll reads the balance while the send is still out.
+    reload = asyncio.create_task(hass.config_entries.async_reload(entry.entry_id))
+    await spin_until(lambda: len(reads) == 1)
+    release_send.set()
+    await send
+    release_read.set()
+    assert await reload
+    await hass.async_block_till_done()
+    # The provider's 249 may or may not include the send: it stays booked for now.
+    assert (state := hass.states.get(CREDITS_ENTITY_ID)) is not None
+    assert state.state == "248"
+
+    mock_endpoints(aioclient_mock, credits_=credits_json(249))
+    await settle_sends(hass)
+
+    assert (state := hass.states.get(CREDITS_ENTITY_ID)) is not None
+    assert state.state == "249"

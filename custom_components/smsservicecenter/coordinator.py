@@ -126,7 +126,7 @@ class SmsServiceCenterCoordinator(DataUpdateCoordinator[AccountStatus]):
                 ),
             ) from err
 
-        self.ledger.apply_balance(credits_, read_started_at)
+        self._async_apply_balance(credits_, read_started_at)
         if self.packets is None and self.ledger.balance < self.low_credits_threshold:
             # The issue links to a packet: it is raised once the packet list is
             # known, so that the poll (and setup) need not wait for that request.
@@ -290,9 +290,18 @@ class SmsServiceCenterCoordinator(DataUpdateCoordinator[AccountStatus]):
         """Read the balance into the ledger, publish it and return what is available."""
         read_started_at = self.ledger.begin_read()
         credits_ = await self.client.get_credits()
-        if self.ledger.apply_balance(credits_, read_started_at):
+        if self._async_apply_balance(credits_, read_started_at):
             self.async_publish_credits()
         return self.ledger.available
+
+    @callback
+    def _async_apply_balance(self, credits_: int, read_started_at: int) -> bool:
+        """Take a balance read into the ledger; confirm it later if sends were booked meanwhile."""
+        applied = self.ledger.apply_balance(credits_, read_started_at)
+        if self.ledger.has_bookings_since_read:
+            # The answer may or may not include those sends: read again once they settle.
+            self._credits_refresh.async_schedule_call()
+        return applied
 
     @callback
     def async_publish_credits(self) -> None:

@@ -82,6 +82,11 @@ class CreditLedger:
         """Give back the credits of a send that certainly did not go out."""
         self._in_flight -= reserved
 
+    @property
+    def has_bookings_since_read(self) -> bool:
+        """Return whether sends were booked after the last balance read started."""
+        return bool(self._bookings)
+
     def sends_accepted_since(self, read_started_at: int) -> int:
         """Return how many sends were accepted after a read that started then."""
         return sum(
