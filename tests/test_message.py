@@ -13,10 +13,11 @@ from custom_components.smsservicecenter.message import (
     Encoding,
     InvalidPhoneNumberError,
     MessageInfo,
+    NumberCache,
     analyze_message,
     join_numbers,
+    normalize_each,
     normalize_phone_number,
-    normalize_phone_numbers,
     split_message,
 )
 
@@ -165,27 +166,27 @@ def test_invalid_phone_number(number: str, region: str) -> None:
     assert isinstance(exc_info.value, ValueError)
 
 
-def test_normalize_phone_numbers_deduplicates_in_order() -> None:
-    assert normalize_phone_numbers(
+def test_normalize_each_gives_one_result_per_number() -> None:
+    assert normalize_each(
         ["0612345678", "+32 470 12 34 56", "+31612345678", "0031 6 12345678"]
-    ) == ["+31612345678", "+32470123456"]
+    ) == ["+31612345678", "+32470123456", "+31612345678", "+31612345678"]
 
 
-def test_normalize_phone_numbers_uses_region() -> None:
-    assert normalize_phone_numbers(("0470123456",), "BE") == ["+32470123456"]
+def test_normalize_each_uses_region() -> None:
+    assert normalize_each(("0470123456",), "BE") == ["+32470123456"]
 
 
-def test_normalize_phone_numbers_single_string() -> None:
-    assert normalize_phone_numbers("0612345678") == ["+31612345678"]
+def test_normalize_each_single_string() -> None:
+    assert normalize_each("0612345678") == ["+31612345678"]
 
 
-def test_normalize_phone_numbers_empty() -> None:
-    assert not normalize_phone_numbers([])
+def test_normalize_each_empty() -> None:
+    assert not normalize_each([])
 
 
-def test_normalize_phone_numbers_names_first_invalid() -> None:
+def test_normalize_each_names_first_invalid() -> None:
     with pytest.raises(InvalidPhoneNumberError) as exc_info:
-        normalize_phone_numbers(["0612345678", "abc", "12"])
+        normalize_each(["0612345678", "abc", "12"])
     assert exc_info.value.number == "abc"
     assert exc_info.value.position == 2
     assert "abc" not in str(exc_info.value)
@@ -231,3 +232,23 @@ def test_importing_the_integration_leaves_phonenumbers_for_later() -> None:
     ).stdout.split()
 
     assert output == ["False", "True"]
+
+
+def test_number_cache_knows_only_what_it_was_told() -> None:
+    """Test a cache hit de-duplicates in order, and one unknown number is a miss."""
+    cache = NumberCache()
+    numbers = ["0612345678", "+31612345678", "+32 470 12 34 56"]
+    cache.put(numbers, "NL", normalize_each(numbers, "NL"))
+
+    assert cache.get(numbers, "NL") == ["+31612345678", "+32470123456"]
+    assert cache.get(["0612345678"], "BE") is None
+    assert cache.get(["0612345678", "0687654321"], "NL") is None
+
+
+def test_number_cache_forgets_the_oldest() -> None:
+    """Test the cache keeps at most its size."""
+    cache = NumberCache(size=2)
+    cache.put(["0612345678", "0612345679", "0612345670"], "NL", ["a", "b", "c"])
+
+    assert cache.get(["0612345678"], "NL") is None
+    assert cache.get(["0612345679", "0612345670"], "NL") == ["b", "c"]

@@ -30,7 +30,7 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import (
 from yarl import URL
 
 from custom_components.smsservicecenter.const import CREDITS_REFRESH_COOLDOWN, DOMAIN
-from custom_components.smsservicecenter.message import normalize_phone_numbers
+from custom_components.smsservicecenter.message import normalize_each
 
 from . import setup_integration
 from .conftest import (
@@ -319,15 +319,19 @@ async def test_numbers_are_normalised_in_the_executor(
 
     def normalize(numbers: list[str], region: str) -> list[str]:
         threads.append(threading.get_ident())
-        return normalize_phone_numbers(numbers, region)
+        return normalize_each(numbers, region)
 
-    with patch(
-        "custom_components.smsservicecenter.send.normalize_phone_numbers", normalize
-    ):
+    with patch("custom_components.smsservicecenter.send.normalize_each", normalize):
+        await call_send_sms_action(hass, recipients=["+595 981 123456"], message="Hola")
+        assert threads
+        assert loop_thread not in threads
+
+        # A number read before needs no executor job.
+        threads.clear()
+        await call_send_sms_action(hass, recipients=["+595981123456"], message="Hola")
         await call_send_sms_action(hass, recipients=["+595 981 123456"], message="Hola")
 
-    assert threads
-    assert loop_thread not in threads
+    assert len(threads) == 1
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")

@@ -140,18 +140,43 @@ def _as_list(numbers: Iterable[str]) -> list[str]:
     return [numbers] if isinstance(numbers, str) else list(numbers)
 
 
-def normalize_phone_numbers(
-    numbers: Iterable[str], default_region: str = "NL"
-) -> list[str]:
-    """Normalise phone numbers to E.164 and drop duplicates, keeping first-seen order."""
+class NumberCache:
+    """Numbers normalised before, by region, so that a known number needs no phonenumbers call."""
+
+    def __init__(self, size: int = 1024) -> None:
+        """Keep at most ``size`` numbers; the oldest go first."""
+        self._size = size
+        self._normalized: dict[tuple[str, str], str] = {}
+
+    def get(self, numbers: Iterable[str], default_region: str) -> list[str] | None:
+        """Return the numbers normalised and de-duplicated, or None when one is not known."""
+        normalized: dict[str, None] = {}
+        for number in _as_list(numbers):
+            if (known := self._normalized.get((number, default_region))) is None:
+                return None
+            normalized[known] = None
+        return list(normalized)
+
+    def put(
+        self, numbers: Iterable[str], default_region: str, normalized: Iterable[str]
+    ) -> None:
+        """Remember what each number normalised to (as ``normalize_each`` returns it)."""
+        for number, known in zip(_as_list(numbers), normalized, strict=True):
+            self._normalized[number, default_region] = known
+        while len(self._normalized) > self._size:
+            del self._normalized[next(iter(self._normalized))]
+
+
+def normalize_each(numbers: Iterable[str], default_region: str = "NL") -> list[str]:
+    """Normalise each phone number to E.164, one result per number given."""
     # Raises InvalidPhoneNumberError for the first invalid number, with its position.
-    normalized: dict[str, None] = {}
+    normalized: list[str] = []
     for position, number in enumerate(_as_list(numbers), start=1):
         try:
-            normalized[normalize_phone_number(number, default_region)] = None
+            normalized.append(normalize_phone_number(number, default_region))
         except InvalidPhoneNumberError as err:
             raise InvalidPhoneNumberError(number, position) from err
-    return list(normalized)
+    return normalized
 
 
 def join_numbers(numbers: Iterable[str]) -> str:

@@ -46,8 +46,9 @@ from .ledger import InsufficientCreditsError
 from .message import (
     Encoding,
     InvalidPhoneNumberError,
+    NumberCache,
     analyze_message,
-    normalize_phone_numbers,
+    normalize_each,
 )
 from .outbox import (
     Delivery,
@@ -57,6 +58,9 @@ from .outbox import (
     QueuedMessage,
     TakeOut,
 )
+
+# Normalising is pure: a number sent to before needs no executor job.
+_NUMBERS = NumberCache()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -170,10 +174,12 @@ async def _async_normalize_recipients(
         raise ServiceValidationError(
             translation_domain=DOMAIN, translation_key="no_recipients"
         )
+    if (known := _NUMBERS.get(recipients, region)) is not None:
+        return known
     try:
         # In the executor: the first number of a country loads its metadata from disk.
-        return await hass.async_add_executor_job(
-            normalize_phone_numbers, list(recipients), region
+        normalized = await hass.async_add_executor_job(
+            normalize_each, list(recipients), region
         )
     except InvalidPhoneNumberError as err:
         raise ServiceValidationError(
@@ -184,6 +190,8 @@ async def _async_normalize_recipients(
                 "position": str(err.position),
             },
         ) from err
+    _NUMBERS.put(recipients, region, normalized)
+    return list(dict.fromkeys(normalized))
 
 
 async def _async_queue(
