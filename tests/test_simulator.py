@@ -6,10 +6,11 @@ import asyncio
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from unittest.mock import patch
 
 import aiohttp
 from aiohttp import web
-from aiohttp.test_utils import TestServer
+from aiohttp.test_utils import TestServer, make_mocked_request
 import pytest
 
 from custom_components.smsservicecenter.api import (
@@ -24,6 +25,7 @@ from simulator.app import (
     PACKETS,
     SIMULATOR_STATE,
     SimulatorState,
+    _handle_inspect,
     create_app,
 )
 
@@ -445,3 +447,28 @@ def test_main_runs_the_app(monkeypatch: pytest.MonkeyPatch) -> None:
         app_state.test_mode,
         app_state.delay,
     ) == ("t", 7, True, 0.25)
+
+
+async def test_inspection_tells_what_was_received_and_billed(
+    base_url: str, client: SmsServiceCenterClient
+) -> None:
+    """Test the loopback-only state endpoint lists the sends, what they cost and what is left."""
+    result = await client.send([NUMBER, OTHER_NUMBER], "Hello")
+
+    status, body = await _raw(base_url, "GET", "_simulator/state", token=None)
+
+    assert status == 200
+    assert (body["credits"], body["billed"], body["in_flight"]) == (98, 2, [])
+    assert [message["id"] for message in body["messages"]] == [result.message_id]
+    assert body["messages"][0]["numbers"] == [NUMBER, OTHER_NUMBER]
+
+
+async def test_inspection_refuses_callers_elsewhere(simulator: TestServer) -> None:
+    """Test a caller that is not on a loopback address is refused."""
+    request = make_mocked_request("GET", "/_simulator/state", app=simulator.app)
+
+    with (
+        patch.object(type(request), "remote", "192.0.2.1"),
+        pytest.raises(web.HTTPForbidden),
+    ):
+        await _handle_inspect(request)
