@@ -32,10 +32,7 @@ import aiohttp
 from aiohttp import web
 
 from custom_components.smsservicecenter.api import SmsServiceCenterClient
-from custom_components.smsservicecenter.message import (
-    analyze_message,
-    normalize_phone_numbers,
-)
+from custom_components.smsservicecenter.message import analyze_message, normalize_each
 from simulator.app import DEFAULT_TOKEN, create_app
 
 from .concurrent_sends import SendBenchmark, measure_sends
@@ -82,7 +79,7 @@ async def _time_round_trips(repeat: int) -> dict[str, list[float]]:
     await site.start()
     port = runner.addresses[0][1]
     results: dict[str, list[float]] = {"get_credits": [], "send to 100 numbers": []}
-    numbers = normalize_phone_numbers(NUMBERS)
+    numbers = normalize_each(NUMBERS)
     try:
         async with aiohttp.ClientSession() as session:
             client = SmsServiceCenterClient(
@@ -119,8 +116,8 @@ def _run_micro(repeat: int) -> None:
             _time_calls(partial(analyze_message, text), repeat),
         )
     _report(
-        "normalize_phone_numbers(150 -> 100)",
-        _time_calls(partial(normalize_phone_numbers, NUMBERS_WITH_DUPLICATES), repeat),
+        "normalize_each(150 numbers)",
+        _time_calls(partial(normalize_each, NUMBERS_WITH_DUPLICATES), repeat),
     )
     for name, durations in asyncio.run(_time_round_trips(repeat)).items():
         _report(f"simulator {name}", durations)
