@@ -8,7 +8,7 @@ from types import TracebackType
 from typing import Self
 
 from .daily_limit import DailyUsage
-from .ledger import CreditLedger
+from .ledger import CreditLedger, InsufficientCreditsError
 
 
 class Budget:
@@ -34,7 +34,7 @@ class Budget:
         self.daily.reserve(allowance, self.today())
         try:
             self.ledger.reserve(credits_)
-        except BaseException:
+        except InsufficientCreditsError:
             self.daily.release(allowance)
             raise
         return Hold(self, credits_, allowance)
