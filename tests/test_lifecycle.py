@@ -38,6 +38,7 @@ from .test_outbox import (
     account,
     queue_message,
     queued_count,
+    setup_with_a_queued_message,
     stored_messages,
     tick,
 )
@@ -166,10 +167,7 @@ async def test_retry_interrupted_before_its_request_stays_queued(
     hass_storage: dict[str, Any],
 ) -> None:
     """A retry cancelled while it waits for its balance read never went out: it stays."""
-    mock_endpoints(aioclient_mock)
-    entry = account()
-    await setup_integration(hass, entry)
-    await queue_message(hass, aioclient_mock)
+    entry = await setup_with_a_queued_message(hass, aioclient_mock)
     outbox = entry.runtime_data.account.outbox
     # The retry finds no credits and must read the balance first.
     ledger = entry.runtime_data.account.budget.ledger
@@ -198,10 +196,7 @@ async def test_full_disk_before_a_retry_sends_nothing_now(
     hass_storage: dict[str, Any],
 ) -> None:
     """A retry whose removal from disk fails is not sent: a restart would send it again."""
-    mock_endpoints(aioclient_mock)
-    entry = account()
-    await setup_integration(hass, entry)
-    await queue_message(hass, aioclient_mock)
+    await setup_with_a_queued_message(hass, aioclient_mock)
     mock_endpoints(aioclient_mock)
 
     with patch(
@@ -294,10 +289,7 @@ async def test_retry_after_is_honoured_through_polls(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """After a 429 with Retry-After the message waits that long, also when a poll succeeds."""
-    mock_endpoints(aioclient_mock)
-    entry = account()
-    await setup_integration(hass, entry)
-    await queue_message(hass, aioclient_mock)
+    entry = await setup_with_a_queued_message(hass, aioclient_mock)
     mock_endpoints(
         aioclient_mock, send={"status": 429, "headers": {"Retry-After": "600"}}
     )

@@ -142,6 +142,17 @@ async def queue_message(
     return await call_send_sms_action(hass, recipients=["0612345678"], message=message)
 
 
+async def setup_with_a_queued_message(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+) -> MockConfigEntry:
+    """Set the account up and queue one message it could not send; return its entry."""
+    mock_endpoints(aioclient_mock)
+    entry = account()
+    await setup_integration(hass, entry)
+    await queue_message(hass, aioclient_mock)
+    return entry
+
+
 async def tick(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, delay: timedelta
 ) -> None:
@@ -327,9 +338,7 @@ async def test_retry_waits_longer_after_each_failure(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """A retry that fails again waits twice as long before the next one."""
-    mock_endpoints(aioclient_mock)
-    await setup_integration(hass, account())
-    await queue_message(hass, aioclient_mock)
+    await setup_with_a_queued_message(hass, aioclient_mock)
 
     await tick(hass, freezer, OUTBOX_RETRY_MIN)
     assert len(send_requests(aioclient_mock)) == 2
@@ -366,10 +375,7 @@ async def test_retry_when_a_poll_succeeds(
     hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
 ) -> None:
     """A successful poll sends the outbox at once, without waiting."""
-    mock_endpoints(aioclient_mock)
-    entry = account()
-    await setup_integration(hass, entry)
-    await queue_message(hass, aioclient_mock)
+    entry = await setup_with_a_queued_message(hass, aioclient_mock)
     mock_endpoints(aioclient_mock)
 
     await entry.runtime_data.coordinator.async_refresh()
@@ -535,10 +541,7 @@ async def test_unload_stops_retrying(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """An unloaded account sends nothing from its outbox."""
-    mock_endpoints(aioclient_mock)
-    entry = account()
-    await setup_integration(hass, entry)
-    await queue_message(hass, aioclient_mock)
+    entry = await setup_with_a_queued_message(hass, aioclient_mock)
     mock_endpoints(aioclient_mock)
 
     assert await hass.config_entries.async_unload(entry.entry_id)
@@ -553,10 +556,7 @@ async def test_removal_deletes_the_outbox(
     hass_storage: dict[str, Any],
 ) -> None:
     """Removing the account deletes its queued messages."""
-    mock_endpoints(aioclient_mock)
-    entry = account()
-    await setup_integration(hass, entry)
-    await queue_message(hass, aioclient_mock)
+    entry = await setup_with_a_queued_message(hass, aioclient_mock)
     assert STORAGE_KEY in hass_storage
 
     await hass.config_entries.async_remove(entry.entry_id)
@@ -592,10 +592,7 @@ async def test_unload_during_a_retry_lets_it_finish(
     hass_storage: dict[str, Any],
 ) -> None:
     """A retry whose request is out when the account unloads finishes, and is sent once."""
-    mock_endpoints(aioclient_mock)
-    entry = account()
-    await setup_integration(hass, entry)
-    await queue_message(hass, aioclient_mock)
+    entry = await setup_with_a_queued_message(hass, aioclient_mock)
     request_out = asyncio.Event()
     answer = asyncio.Event()
     client = entry.runtime_data.client
@@ -635,9 +632,7 @@ async def test_retry_that_fails_is_stored_again(
     It left the store before its request; without being put back, a restart
     would lose it.
     """
-    mock_endpoints(aioclient_mock)
-    await setup_integration(hass, account())
-    await queue_message(hass, aioclient_mock)
+    await setup_with_a_queued_message(hass, aioclient_mock)
     [queued] = stored_messages(hass_storage)
 
     await tick(hass, freezer, OUTBOX_RETRY_MIN)
@@ -656,9 +651,7 @@ async def test_retry_wait_stops_growing_at_the_maximum(
 
     The polls fail too, so that only the waits send the outbox.
     """
-    mock_endpoints(aioclient_mock)
-    await setup_integration(hass, account())
-    await queue_message(hass, aioclient_mock)
+    await setup_with_a_queued_message(hass, aioclient_mock)
     mock_endpoints(
         aioclient_mock,
         credits_={"status": HTTPStatus.SERVICE_UNAVAILABLE},
@@ -725,10 +718,7 @@ async def test_successful_poll_starts_the_wait_short_again(
 
     The wait after it is the shortest doubled, not the long one reached before.
     """
-    mock_endpoints(aioclient_mock)
-    entry = account()
-    await setup_integration(hass, entry)
-    await queue_message(hass, aioclient_mock)
+    entry = await setup_with_a_queued_message(hass, aioclient_mock)
     await tick(hass, freezer, OUTBOX_RETRY_MIN)
     await tick(hass, freezer, OUTBOX_RETRY_MIN * 2)
     assert len(send_requests(aioclient_mock)) == 3
@@ -849,10 +839,7 @@ async def test_failed_poll_does_not_send_the_outbox(
     hass_storage: dict[str, Any],
 ) -> None:
     """Only a poll that reached the account sends the outbox at once."""
-    mock_endpoints(aioclient_mock)
-    entry = account()
-    await setup_integration(hass, entry)
-    await queue_message(hass, aioclient_mock)
+    entry = await setup_with_a_queued_message(hass, aioclient_mock)
     mock_endpoints(aioclient_mock, credits_={"status": HTTPStatus.SERVICE_UNAVAILABLE})
 
     await entry.runtime_data.coordinator.async_refresh()
@@ -874,10 +861,7 @@ async def test_retry_that_fails_unexpectedly_is_never_sent_again(
 
     The next successful poll does not send it again.
     """
-    mock_endpoints(aioclient_mock)
-    entry = account()
-    await setup_integration(hass, entry)
-    await queue_message(hass, aioclient_mock)
+    entry = await setup_with_a_queued_message(hass, aioclient_mock)
     mock_endpoints(aioclient_mock)
 
     with patch.object(
@@ -945,9 +929,7 @@ async def test_retry_with_a_rejected_token_starts_reauth(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """A retry the API refuses for the token asks for a new one, and keeps the message."""
-    mock_endpoints(aioclient_mock)
-    await setup_integration(hass, account())
-    await queue_message(hass, aioclient_mock)
+    await setup_with_a_queued_message(hass, aioclient_mock)
     mock_endpoints(aioclient_mock, send={"status": HTTPStatus.UNAUTHORIZED})
 
     await tick(hass, freezer, OUTBOX_RETRY_MIN)
