@@ -324,7 +324,6 @@ async def _async_send(
     LOGGER.debug(
         "SMS %s sent to %s (test mode: %s)", result.message_id, masked, result.test_mode
     )
-    await account.store.async_set_test_mode(result.test_mode)
     async_update_test_mode_issue(hass, entry, result.test_mode)
     async_fire_message_event(
         hass,
@@ -337,6 +336,8 @@ async def _async_send(
         credits_estimate=cost,
         queued=from_outbox,
     )
+    # Last: a caller that gives up while it is saved has been told everything else.
+    await account.store.async_set_test_mode(result.test_mode)
     return result
 
 
